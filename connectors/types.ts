@@ -1,0 +1,83 @@
+// The connector contract (after Airbyte and Singer): four verbs, nothing else.
+// check, discover, read (record batches) and write (with a write mode).
+
+/** Column types the platform understands; targets map them to their own. */
+export type ColumnType =
+  | "text"
+  | "bigint"
+  | "double"
+  | "numeric"
+  | "boolean"
+  | "date"
+  | "timestamptz"
+  | "json";
+
+/** One column of a record batch. */
+export interface Column {
+  name: string;
+  type: ColumnType;
+}
+
+/**
+ * A batch of records. Rows are arrays in `columns` order: far cheaper to move
+ * than objects. `null` is SQL NULL. Values are strings for text-based sources
+ * (CSV) and typed JS values otherwise.
+ */
+export interface RecordBatch {
+  columns: Column[];
+  rows: unknown[][];
+}
+
+/** Result of `check()`. */
+export interface CheckResult {
+  ok: true;
+  /** e.g. "PostgreSQL 15.19". */
+  version?: string;
+}
+
+/** One table (or object, endpoint) found by `discover()`. */
+export interface DiscoveredTable {
+  schema?: string;
+  name: string;
+  columns: Column[];
+}
+
+/** What to read. Each connector documents which fields it honours. */
+export interface ReadRequest {
+  table?: string;
+  query?: string;
+  path?: string;
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** How `write()` treats rows already in the target. */
+export type WriteMode = "append" | "replace" | "merge";
+
+/** What to write. */
+export interface WriteRequest {
+  table: string;
+  mode: WriteMode;
+  /** Key columns for `merge`. */
+  keys?: string[];
+  /** Create the table when it does not exist (default true). */
+  create?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Result of `write()`. */
+export interface WriteResult {
+  rowsWritten: number;
+}
+
+/** A connector instance bound to one configuration. */
+export interface Connector {
+  check(): Promise<CheckResult>;
+  discover(): Promise<DiscoveredTable[]>;
+  read(request: ReadRequest): AsyncIterable<RecordBatch>;
+  write(
+    batches: AsyncIterable<RecordBatch>,
+    request: WriteRequest,
+  ): Promise<WriteResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,48 @@
+// Settings come from the environment only (DESIGN.md "Contracts"), read once.
+
+import { z } from "zod";
+
+const roleSchema = z.enum(["all", "web", "worker", "scheduler"]);
+
+/** What one process does; `all` (the default) runs every role. */
+export type ProcessRole = z.infer<typeof roleSchema>;
+
+/** The platform's settings. */
+export interface Config {
+  port: number;
+  hostname: string;
+  /** Unset: the embedded PGlite database under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** Base64 AES-256 key; unset in embedded mode: generated into `dataDir`. */
+  secretKey?: string;
+  role: ProcessRole;
+  /** Directories whose files CSV sources may read, besides uploads. */
+  fileRoots: string[];
+}
+
+/** Reads the configuration; a bad value fails loudly with the fix. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const port = Number(env.PORT ?? "8000");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(
+      `Cannot start: PORT "${env.PORT}" is not a port number, set it to e.g. 8000`,
+    );
+  }
+  const role = roleSchema.safeParse(env.ETL_ROLE ?? "all");
+  if (!role.success) {
+    throw new Error(
+      `Cannot start: ETL_ROLE "${env.ETL_ROLE}" is not one of all, web, worker, scheduler`,
+    );
+  }
+  const dataDir = env.ETL_DATA_DIR || "./.data";
+  return {
+    port,
+    hostname: env.HOST || "0.0.0.0",
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    secretKey: env.ETL_SECRET_KEY || undefined,
+    role: role.data,
+    fileRoots: (env.ETL_FILE_ROOTS ?? "").split(":").filter(Boolean),
+  };
+}

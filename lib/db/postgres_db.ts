@@ -1,0 +1,74 @@
+// Server backend: a postgres.js connection pool on DATABASE_URL.
+
+import postgres from "postgres";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { type Db, METADATA_SCHEMA, type Queryable } from "./db.ts";
+
+// int8 as a JS number, as PGlite returns it, so both backends hand the same
+// values to the rest of the code. Ids and counts stay far below 2^53.
+const bigintAsNumber = {
+  to: 20,
+  from: [20],
+  serialize: (value: number | bigint) => String(value),
+  parse: (value: string) => Number(value),
+};
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+function queryable(sql: Sql): Queryable {
+  return {
+    async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
+      // deno-lint-ignore no-explicit-any
+      const rows = await sql.unsafe(text, params as any[]);
+      return rows as unknown as T[];
+    },
+    async copyFrom(text, source) {
+      const writable = await sql.unsafe(text).writable();
+      await pipeline(Readable.from(source, { objectMode: false }), writable);
+    },
+  };
+}
+
+/** Options for {@linkcode openPostgresDb}. */
+export interface PostgresDbOptions {
+  /** Pool size (default 10). */
+  max?: number;
+  /** Application name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** Connects to a PostgreSQL server at `url`. */
+export async function openPostgresDb(
+  url: string,
+  options: PostgresDbOptions = {},
+): Promise<Db> {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    types: { bigint: bigintAsNumber },
+    connection: {
+      application_name: options.applicationName ?? "etl",
+      search_path: `${METADATA_SCHEMA},public`,
+    },
+  });
+  await sql`select 1`;
+  const base = queryable(sql);
+  return {
+    backend: "postgres",
+    ...base,
+    transaction(fn) {
+      return sql.begin((tx) => fn(queryable(tx))) as Promise<never>;
+    },
+    async listen(channel, onNotify) {
+      const { unlisten } = await sql.listen(channel, onNotify);
+      return unlisten;
+    },
+    async notify(channel, payload) {
+      await sql.notify(channel, payload);
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

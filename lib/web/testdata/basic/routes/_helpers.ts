@@ -1,0 +1,2 @@
+// Starts with "_": not a route.
+export const helper = 1;

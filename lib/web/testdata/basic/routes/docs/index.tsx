@@ -1,0 +1,3 @@
+export default function DocsIndex() {
+  return <h1>Docs index</h1>;
+}
