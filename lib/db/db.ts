@@ -3,7 +3,11 @@
 
 /** Something SQL can be sent to: the database or an open transaction. */
 export interface Queryable {
-  /** Runs one statement with `$1…` bound parameters and returns its rows. */
+  /**
+   * Runs one statement with `$1…` bound parameters and returns its rows.
+   * Pass JSON as a string cast `$1::text::jsonb`: the backends serialize
+   * jsonb-typed parameters differently, text ones the same.
+   */
   query<T = Record<string, unknown>>(
     sql: string,
     params?: unknown[],

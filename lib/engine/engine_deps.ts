@@ -1,0 +1,22 @@
+// What the engine needs from the rest of the platform, as one object so that
+// tests and the worker process wire it the same way.
+
+import type { Db } from "../db/db.ts";
+import type { Connector } from "../../connectors/types.ts";
+
+/** Dependencies of the TaskRun executor. */
+export interface EngineDeps {
+  db: Db;
+  /** Staged datasets live under `<dataDir>/datasets`. */
+  dataDir: string;
+  /**
+   * Opens the connector named `name` with the step's `config` laid over the
+   * connector's own (secrets decrypted here, never stored with the step).
+   */
+  openConnector(
+    name: string,
+    stepConfig: Record<string, unknown>,
+  ): Promise<Connector>;
+  /** Removes secrets from text before it is stored or shown. */
+  redact(text: string): string;
+}

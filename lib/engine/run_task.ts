@@ -1,0 +1,282 @@
+// Runs one TaskRun for a claimed job, then records the outcome, finishes the
+// job and enqueues the successors — in one transaction, so a crash between
+// them cannot lose or duplicate work.
+
+import type { Queryable } from "../db/db.ts";
+import { dropDataset, type StagedDataset } from "../dataset/dataset_store.ts";
+import type { StepDefinition } from "../pipeline/pipeline_schema.ts";
+import { completeJob, failJob, type Job, retryJob } from "../queue/job.ts";
+import type { JobHandler } from "../queue/worker.ts";
+import type { EngineDeps } from "./engine_deps.ts";
+import { announceRun } from "./run_events.ts";
+import { enqueueTask } from "./start_run.ts";
+import { runExtractStep } from "./steps/extract_step.ts";
+import { runLoadStep } from "./steps/load_step.ts";
+import type { StepContext, StepResult } from "./steps/step_context.ts";
+import { appendTaskLog } from "./task_log.ts";
+
+const TERMINAL = ["SUCCESS", "FAILURE", "SKIPPED", "CANCELLED"];
+// Live row counts are written at most this often.
+const PROGRESS_MS = 500;
+// Retry backoff: 1 s, 2 s, 4 s… capped.
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+interface TaskRow {
+  id: number;
+  pipeline_run_id: number;
+  step_key: string;
+  status: string;
+  run_status: string;
+  definition: { steps: StepDefinition[] };
+}
+
+/** The job handler of the `task` queue. */
+export function taskJobHandler(deps: EngineDeps): JobHandler {
+  return async (job, signal) => {
+    const taskRunId = Number(job.payload.taskRunId);
+    const task = await beginTask(deps, job, taskRunId);
+    if (!task) return;
+    const ref = { id: task.id, runId: task.pipeline_run_id };
+    const step = task.definition.steps.find((s) => s.id === task.step_key)!;
+    try {
+      const ctx = await stepContext(deps, task, step, signal);
+      const result = await runStep(ctx);
+      await finishTask(deps, job, ref, step.id, { ok: true, result });
+    } catch (error) {
+      const message = deps.redact(errorMessage(error));
+      await appendTaskLog(deps.db, ref, "error", message).catch(() => {});
+      if (job.attempts < job.max_attempts) {
+        const delay = Math.min(BACKOFF_BASE_MS * 2 ** (job.attempts - 1), BACKOFF_MAX_MS);
+        await deps.db.transaction(async (tx) => {
+          await tx.query(
+            "update task_run set status = 'PENDING', error = $2 where id = $1",
+            [task.id, `attempt ${job.attempts} failed: ${message}`],
+          );
+          await retryJob(tx, job.id, message, delay);
+          await announceRun(tx, ref.runId);
+        });
+        await appendTaskLog(deps.db, ref, "warn", `retrying in ${delay / 1000} s`);
+        return;
+      }
+      await finishTask(deps, job, ref, step.id, { ok: false, error: message });
+    }
+  };
+}
+
+/**
+ * Fails the TaskRun of a job the reaper gave up on (its workers kept dying),
+ * so the run ends with the reason instead of staying RUNNING forever.
+ */
+export async function abandonTask(
+  deps: EngineDeps,
+  job: Pick<Job, "id" | "payload">,
+  reason: string,
+): Promise<void> {
+  const [task] = await deps.db.query<{ id: number; pipeline_run_id: number; step_key: string; status: string }>(
+    "select id, pipeline_run_id, step_key, status from task_run where id = $1",
+    [Number(job.payload.taskRunId)],
+  );
+  if (!task || TERMINAL.includes(task.status)) return;
+  await finishTask(deps, job, { id: task.id, runId: task.pipeline_run_id }, task.step_key, {
+    ok: false,
+    error: reason,
+  });
+}
+
+async function beginTask(
+  deps: EngineDeps,
+  job: Job,
+  taskRunId: number,
+): Promise<TaskRow | undefined> {
+  return await deps.db.transaction(async (tx) => {
+    const [task] = await tx.query<TaskRow>(
+      `select t.id, t.pipeline_run_id, t.step_key, t.status, r.status as run_status, v.definition
+       from task_run t join pipeline_run r on r.id = t.pipeline_run_id
+       join pipeline_version v on v.id = r.pipeline_version_id
+       where t.id = $1 for update of t`,
+      [taskRunId],
+    );
+    // A re-delivered job whose TaskRun already ended has nothing left to do.
+    if (!task || TERMINAL.includes(task.status)) {
+      await completeJob(tx, job.id);
+      return undefined;
+    }
+    await tx.query(
+      `update task_run set status = 'RUNNING', attempt = $2, started_at = now(),
+         finished_at = null where id = $1`,
+      [task.id, job.attempts],
+    );
+    await tx.query(
+      `update pipeline_run set status = 'RUNNING', started_at = coalesce(started_at, now())
+       where id = $1 and status = 'PENDING'`,
+      [task.pipeline_run_id],
+    );
+    await announceRun(tx, task.pipeline_run_id);
+    return task;
+  });
+}
+
+async function stepContext(
+  deps: EngineDeps,
+  task: TaskRow,
+  step: StepDefinition,
+  signal: AbortSignal,
+): Promise<StepContext> {
+  const ref = { id: task.id, runId: task.pipeline_run_id };
+  const inputs = await deps.db.query<{ uri: string; columns: StagedDataset["columns"]; row_count: number; byte_count: number }>(
+    `select d.uri, d.columns, d.row_count, d.byte_count
+     from dataset d join task_run t on t.id = d.task_run_id
+     where t.pipeline_run_id = $1 and t.step_key = any($2::text[])
+     order by array_position($2::text[], t.step_key)`,
+    [task.pipeline_run_id, step.needs],
+  );
+  let lastProgress = 0;
+  return {
+    deps,
+    step,
+    runId: task.pipeline_run_id,
+    taskRunId: task.id,
+    inputs: inputs.map((d) => ({
+      uri: d.uri,
+      columns: d.columns,
+      rowCount: d.row_count,
+      byteCount: d.byte_count,
+    })),
+    datasetDir: `${runDatasetDir(deps, task.pipeline_run_id)}/${step.id}`,
+    signal,
+    log: (level, message) => appendTaskLog(deps.db, ref, level, deps.redact(message)),
+    progress(counts) {
+      const now = Date.now();
+      if (now - lastProgress < PROGRESS_MS) return;
+      lastProgress = now;
+      deps.db.transaction(async (tx) => {
+        await tx.query(
+          `update task_run set rows_in = coalesce($2, rows_in), rows_out = coalesce($3, rows_out)
+           where id = $1 and status = 'RUNNING'`,
+          [task.id, counts.rowsIn ?? null, counts.rowsOut ?? null],
+        );
+        await announceRun(tx, task.pipeline_run_id);
+      }).catch(() => {});
+    },
+  };
+}
+
+function runStep(ctx: StepContext): Promise<StepResult> {
+  switch (ctx.step.type) {
+    case "extract":
+      return runExtractStep(ctx);
+    case "load":
+      return runLoadStep(ctx);
+  }
+}
+
+type Outcome = { ok: true; result: StepResult } | { ok: false; error: string };
+
+async function finishTask(
+  deps: EngineDeps,
+  job: Pick<Job, "id">,
+  ref: { id: number; runId: number },
+  stepKey: string,
+  outcome: Outcome,
+): Promise<void> {
+  const runEnded = await deps.db.transaction(async (tx) => {
+    // Serializes the finishing tasks of one run: exactly one of them sees a
+    // successor's last need satisfied, or the run's last task done.
+    await tx.query("select id from pipeline_run where id = $1 for update", [ref.runId]);
+    if (outcome.ok) {
+      const { result } = outcome;
+      await tx.query(
+        `update task_run set status = 'SUCCESS', rows_in = $2, rows_out = $3,
+           error = null, finished_at = now() where id = $1`,
+        [ref.id, result.rowsIn, result.rowsOut],
+      );
+      if (result.dataset) {
+        await tx.query(
+          `insert into dataset (task_run_id, uri, columns, row_count, byte_count)
+           values ($1, $2, $3::text::jsonb, $4, $5)
+           on conflict (task_run_id) do update set uri = excluded.uri,
+             columns = excluded.columns, row_count = excluded.row_count,
+             byte_count = excluded.byte_count`,
+          [
+            ref.id,
+            result.dataset.uri,
+            JSON.stringify(result.dataset.columns),
+            result.dataset.rowCount,
+            result.dataset.byteCount,
+          ],
+        );
+      }
+      await completeJob(tx, job.id);
+      await enqueueReadySuccessors(tx, ref.runId, stepKey);
+    } else {
+      await tx.query(
+        `update task_run set status = 'FAILURE', error = $2, finished_at = now() where id = $1`,
+        [ref.id, outcome.error],
+      );
+      await skipDownstream(tx, ref.runId, stepKey);
+      await failJob(tx, job.id, outcome.error);
+    }
+    const ended = await finishRunIfDone(tx, ref.runId);
+    await announceRun(tx, ref.runId);
+    return ended;
+  });
+  if (runEnded) await dropDataset(runDatasetDir(deps, ref.runId));
+}
+
+async function enqueueReadySuccessors(tx: Queryable, runId: number, stepKey: string) {
+  const ready = await tx.query<{ id: number }>(
+    `select t.id from task_run t
+     where t.pipeline_run_id = $1 and t.status = 'PENDING' and $2 = any(t.needs)
+       and not exists (
+         select 1 from task_run u
+         where u.pipeline_run_id = $1 and u.step_key = any(t.needs) and u.status <> 'SUCCESS')`,
+    [runId, stepKey],
+  );
+  for (const task of ready) await enqueueTask(tx, task.id);
+}
+
+async function skipDownstream(tx: Queryable, runId: number, stepKey: string) {
+  await tx.query(
+    `with recursive downstream(step_key) as (
+       select step_key from task_run where pipeline_run_id = $1 and $2 = any(needs)
+       union
+       select t.step_key from task_run t join downstream d on d.step_key = any(t.needs)
+       where t.pipeline_run_id = $1)
+     update task_run set status = 'SKIPPED', error = 'upstream step failed', finished_at = now()
+     where pipeline_run_id = $1 and status = 'PENDING'
+       and step_key in (select step_key from downstream)`,
+    [runId, stepKey],
+  );
+}
+
+/** Ends the run when no TaskRun is left to run; returns whether it ended. */
+async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
+  const [state] = await tx.query<{ open: number; failed: string | null }>(
+    `select count(*) filter (where status in ('PENDING', 'RUNNING'))::int as open,
+       min(step_key) filter (where status = 'FAILURE') as failed
+     from task_run where pipeline_run_id = $1`,
+    [runId],
+  );
+  if (state.open > 0) return false;
+  await tx.query(
+    `update pipeline_run set status = $2, error = $3, finished_at = now(),
+       started_at = coalesce(started_at, now())
+     where id = $1 and status in ('PENDING', 'RUNNING')`,
+    [
+      runId,
+      state.failed ? "FAILURE" : "SUCCESS",
+      state.failed ? `step "${state.failed}" failed` : null,
+    ],
+  );
+  return true;
+}
+
+function runDatasetDir(deps: EngineDeps, runId: number): string {
+  return `${deps.dataDir}/datasets/run-${runId}`;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,29 @@
+// What a running step gets, and what it returns.
+
+import type { StagedDataset } from "../../dataset/dataset_store.ts";
+import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
+import type { LogLevel } from "../../log/logger.ts";
+import type { EngineDeps } from "../engine_deps.ts";
+
+/** The context of one attempt of one TaskRun. */
+export interface StepContext {
+  deps: EngineDeps;
+  step: StepDefinition;
+  runId: number;
+  taskRunId: number;
+  /** Datasets of the steps this one needs, in `needs` order. */
+  inputs: StagedDataset[];
+  /** Where this step stages its output. */
+  datasetDir: string;
+  signal: AbortSignal;
+  log(level: LogLevel, message: string): Promise<void>;
+  /** Reports row counts while running (throttled by the caller). */
+  progress(counts: { rowsIn?: number; rowsOut?: number }): void;
+}
+
+/** What a step produced. */
+export interface StepResult {
+  rowsIn: number;
+  rowsOut: number;
+  dataset?: StagedDataset;
+}

@@ -1,0 +1,159 @@
+// The job table as a queue: enqueue, claim with FOR UPDATE SKIP LOCKED under
+// a lease, finish, and re-queue the jobs of workers that died.
+
+import type { Queryable } from "../db/db.ts";
+
+/** The NOTIFY channel that wakes idle workers. */
+export const JOBS_CHANNEL = "etl_jobs";
+
+/** A claimed job. */
+export interface Job<P = Record<string, unknown>> {
+  id: number;
+  queue: string;
+  payload: P;
+  attempts: number;
+  max_attempts: number;
+}
+
+/** Options for {@linkcode enqueueJob}. */
+export interface EnqueueOptions {
+  priority?: number;
+  /** Not before this time (backoff). */
+  runAfter?: Date;
+  maxAttempts?: number;
+}
+
+/** Adds a job; call inside the transaction that makes it due. */
+export async function enqueueJob(
+  tx: Queryable,
+  queue: string,
+  payload: Record<string, unknown>,
+  options: EnqueueOptions = {},
+): Promise<number> {
+  const [row] = await tx.query<{ id: number }>(
+    `insert into job (queue, payload, priority, run_after, max_attempts)
+     values ($1, $2::text::jsonb, $3, coalesce($4::timestamptz, now()), $5)
+     returning id`,
+    [
+      queue,
+      JSON.stringify(payload),
+      options.priority ?? 0,
+      options.runAfter?.toISOString() ?? null,
+      options.maxAttempts ?? 3,
+    ],
+  );
+  // Delivered at commit, so a woken worker finds the row.
+  await tx.query("select pg_notify($1, $2)", [JOBS_CHANNEL, queue]);
+  return row.id;
+}
+
+/** Options for {@linkcode claimJobs}. */
+export interface ClaimOptions {
+  queues: string[];
+  workerId: string;
+  limit: number;
+  leaseSeconds: number;
+}
+
+/**
+ * Claims up to `limit` due jobs in one statement. SKIP LOCKED lets many
+ * workers claim at once without waiting on or double-taking each other's rows.
+ */
+export async function claimJobs(
+  db: Queryable,
+  options: ClaimOptions,
+): Promise<Job[]> {
+  return await db.query<Job>(
+    `update job set status = 'running', attempts = attempts + 1,
+       locked_by = $1, locked_until = now() + $2 * interval '1 second',
+       updated_at = now()
+     where id in (
+       select id from job
+       where status = 'queued' and queue = any($3::text[]) and run_after <= now()
+       order by priority desc, run_after, id
+       limit $4
+       for update skip locked)
+     returning id, queue, payload, attempts, max_attempts`,
+    [options.workerId, options.leaseSeconds, options.queues, options.limit],
+  );
+}
+
+/** Extends the leases of jobs this worker still runs; returns the ids still held. */
+export async function extendLeases(
+  db: Queryable,
+  workerId: string,
+  ids: number[],
+  leaseSeconds: number,
+): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ id: number }>(
+    `update job set locked_until = now() + $1 * interval '1 second'
+     where id = any($2::bigint[]) and locked_by = $3 and status = 'running'
+     returning id`,
+    [leaseSeconds, ids, workerId],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Marks a job done; call in the transaction that records its result. */
+export async function completeJob(tx: Queryable, id: number): Promise<void> {
+  await tx.query(
+    `update job set status = 'done', locked_by = null, locked_until = null,
+       updated_at = now() where id = $1`,
+    [id],
+  );
+}
+
+/** Marks a job failed for good with its reason. */
+export async function failJob(
+  tx: Queryable,
+  id: number,
+  reason: string,
+): Promise<void> {
+  await tx.query(
+    `update job set status = 'failed', last_error = $2, locked_by = null,
+       locked_until = null, updated_at = now() where id = $1`,
+    [id, reason],
+  );
+}
+
+/** Puts a job back in the queue to try again after `delayMs`. */
+export async function retryJob(
+  tx: Queryable,
+  id: number,
+  reason: string,
+  delayMs: number,
+): Promise<void> {
+  await tx.query(
+    `update job set status = 'queued', last_error = $2, locked_by = null,
+       locked_until = null, run_after = now() + $3 * interval '1 millisecond',
+       updated_at = now() where id = $1`,
+    [id, reason, delayMs],
+  );
+}
+
+/** A job whose lease ran out, as the reaper found it. */
+export interface ExpiredJob {
+  id: number;
+  queue: string;
+  payload: Record<string, unknown>;
+  /** True when it has no attempts left and was failed. */
+  failed: boolean;
+}
+
+/**
+ * Re-queues jobs whose worker stopped renewing its lease (it died), or fails
+ * them when they have used all their attempts.
+ */
+export async function reapExpiredJobs(db: Queryable): Promise<ExpiredJob[]> {
+  return await db.query<ExpiredJob>(
+    `update job set
+       status = case when attempts >= max_attempts then 'failed' else 'queued' end,
+       last_error = 'lease expired: the worker running it stopped responding',
+       locked_by = null, locked_until = null, updated_at = now()
+     where id in (
+       select id from job where status = 'running' and locked_until < now()
+       for update skip locked)
+     returning id, queue, payload, status = 'failed' as failed`,
+  );
+}

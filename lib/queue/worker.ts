@@ -1,0 +1,150 @@
+// A worker loop: claims jobs in batches, runs them with bounded concurrency,
+// keeps their leases alive, and sleeps until NOTIFY (or a poll) wakes it.
+
+import type { Db } from "../db/db.ts";
+import { log } from "../log/logger.ts";
+import {
+  claimJobs,
+  extendLeases,
+  type ExpiredJob,
+  failJob,
+  type Job,
+  JOBS_CHANNEL,
+  reapExpiredJobs,
+} from "./job.ts";
+
+/** Runs one job; it must finish the job row itself (complete, retry or fail). */
+export type JobHandler = (job: Job, signal: AbortSignal) => Promise<void>;
+
+/** Options for {@linkcode Worker}. */
+export interface WorkerOptions {
+  handlers: Record<string, JobHandler>;
+  /** Jobs run at once by this worker (default 4). */
+  concurrency?: number;
+  leaseSeconds?: number;
+  /** Poll even without NOTIFY, in case a notification was missed (default 2000). */
+  pollMs?: number;
+  workerId?: string;
+  /** Called for each job the reaper failed for good (no attempts left). */
+  onAbandoned?: (job: ExpiredJob) => Promise<void>;
+}
+
+/** Claims and runs jobs until stopped. */
+export class Worker {
+  readonly id: string;
+  #db: Db;
+  #options: Required<Omit<WorkerOptions, "workerId" | "onAbandoned">>;
+  #onAbandoned?: (job: ExpiredJob) => Promise<void>;
+  #running = new Map<number, Promise<void>>();
+  #stopped = false;
+  #wake?: () => void;
+  #loop?: Promise<void>;
+  #unlisten?: () => Promise<void>;
+  #timers: ReturnType<typeof setInterval>[] = [];
+
+  constructor(db: Db, options: WorkerOptions) {
+    this.#db = db;
+    this.id = options.workerId ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
+    this.#options = {
+      handlers: options.handlers,
+      concurrency: options.concurrency ?? 4,
+      leaseSeconds: options.leaseSeconds ?? 30,
+      pollMs: options.pollMs ?? 2000,
+    };
+    this.#onAbandoned = options.onAbandoned;
+  }
+
+  /** Starts the loop, the heartbeat and the reaper. */
+  async start(): Promise<void> {
+    this.#unlisten = await this.#db.listen(JOBS_CHANNEL, () => this.#wake?.());
+    const heartbeatMs = (this.#options.leaseSeconds * 1000) / 3;
+    this.#timers.push(setInterval(() => this.#heartbeat(), heartbeatMs));
+    this.#timers.push(setInterval(() => this.#reap(), heartbeatMs));
+    this.#loop = this.#run();
+  }
+
+  /** Stops claiming, waits for running jobs, and releases the listener. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.#loop;
+    await Promise.allSettled(this.#running.values());
+    await this.#unlisten?.();
+  }
+
+  async #run() {
+    const queues = Object.keys(this.#options.handlers);
+    while (!this.#stopped) {
+      const free = this.#options.concurrency - this.#running.size;
+      let jobs: Job[] = [];
+      if (free > 0) {
+        try {
+          jobs = await claimJobs(this.#db, {
+            queues,
+            workerId: this.id,
+            limit: free,
+            leaseSeconds: this.#options.leaseSeconds,
+          });
+        } catch (error) {
+          log.warn("cannot claim jobs, will retry", { error, worker: this.id });
+        }
+      }
+      for (const job of jobs) this.#startJob(job);
+      if (jobs.length === free && free > 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#options.pollMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  #startJob(job: Job) {
+    const handler = this.#options.handlers[job.queue];
+    const controller = new AbortController();
+    const done = handler(job, controller.signal).catch(async (error) => {
+      // The handler should have recorded its own failure; this is the net.
+      log.error("job handler failed", { job_id: job.id, error });
+      await failJob(this.#db, job.id, String(error?.message ?? error)).catch(
+        () => {},
+      );
+    }).finally(() => {
+      this.#running.delete(job.id);
+      this.#wake?.();
+    });
+    this.#running.set(job.id, done);
+  }
+
+  async #heartbeat() {
+    try {
+      await extendLeases(
+        this.#db,
+        this.id,
+        [...this.#running.keys()],
+        this.#options.leaseSeconds,
+      );
+    } catch (error) {
+      log.warn("cannot extend job leases", { error, worker: this.id });
+    }
+  }
+
+  async #reap() {
+    try {
+      const expired = await reapExpiredJobs(this.#db);
+      for (const job of expired) {
+        log.warn("re-queued a job whose worker stopped responding", {
+          job_id: job.id,
+          failed: job.failed,
+        });
+        if (job.failed) await this.#onAbandoned?.(job);
+      }
+      if (expired.length > 0) this.#wake?.();
+    } catch (error) {
+      log.warn("cannot reap expired jobs", { error });
+    }
+  }
+}
