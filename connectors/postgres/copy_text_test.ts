@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { encodeCopyText, encodeCopyValue, escapeCopyText } from "./copy_text.ts";
+import {
+  encodeCopyText,
+  encodeCopyValue,
+  escapeCopyText,
+} from "./copy_text.ts";
 import type { Column } from "../types.ts";
 
 const columns = (n: number): Column[] =>
@@ -40,7 +44,10 @@ Deno.test("encodeCopyValue() encodes numbers, bigints, booleans and dates", () =
 Deno.test("encodeCopyValue() writes objects and arrays as escaped JSON", () => {
   assert.equal(encodeCopyValue({ a: [1, "x"] }), '{"a":[1,"x"]}');
   assert.equal(encodeCopyValue(["a\tb"]), '["a\\\\tb"]');
-  assert.equal(encodeCopyValue({ s: "back\\slash" }), '{"s":"back\\\\\\\\slash"}');
+  assert.equal(
+    encodeCopyValue({ s: "back\\slash" }),
+    '{"s":"back\\\\\\\\slash"}',
+  );
 });
 
 Deno.test("encodeCopyText() joins values with tabs and ends every line with a newline", () => {

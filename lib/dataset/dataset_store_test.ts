@@ -2,12 +2,20 @@ import assert from "node:assert/strict";
 import { readDataset, stageDataset } from "./dataset_store.ts";
 import type { RecordBatch } from "../../connectors/types.ts";
 
-const columns = [{ name: "id", type: "bigint" as const }, { name: "note", type: "text" as const }];
+const columns = [{ name: "id", type: "bigint" as const }, {
+  name: "note",
+  type: "text" as const,
+}];
 
-async function* batches(count: number, size: number): AsyncGenerator<RecordBatch> {
+async function* batches(
+  count: number,
+  size: number,
+): AsyncGenerator<RecordBatch> {
   for (let b = 0; b < count; b++) {
     const rows = [];
-    for (let i = 0; i < size; i++) rows.push([String(b * size + i), i % 7 ? `n\n"${i}"\t` : null]);
+    for (let i = 0; i < size; i++) {
+      rows.push([String(b * size + i), i % 7 ? `n\n"${i}"\t` : null]);
+    }
     yield { columns, rows };
   }
 }
@@ -40,9 +48,12 @@ Deno.test("stageDataset() starts over when a job is re-delivered", async () => {
 
 Deno.test("readDataset() of an empty dataset still yields its columns", async () => {
   const dir = await Deno.makeTempDir();
-  const staged = await stageDataset(`${dir}/out`, (async function* () {
-    yield { columns, rows: [] };
-  })());
+  const staged = await stageDataset(
+    `${dir}/out`,
+    (async function* () {
+      yield { columns, rows: [] };
+    })(),
+  );
   const all = await Array.fromAsync(readDataset(staged));
   assert.deepEqual(all, [{ columns, rows: [] }]);
   await Deno.remove(dir, { recursive: true });

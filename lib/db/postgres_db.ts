@@ -1,8 +1,7 @@
 // Server backend: a postgres.js connection pool on DATABASE_URL.
 
 import postgres from "postgres";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { copyIn } from "./postgres_copy.ts";
 import { type Db, METADATA_SCHEMA, type Queryable } from "./db.ts";
 
 // int8 as a JS number, as PGlite returns it, so both backends hand the same
@@ -21,11 +20,11 @@ function queryable(sql: Sql): Queryable {
     async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
       // deno-lint-ignore no-explicit-any
       const rows = await sql.unsafe(text, params as any[]);
-      return rows as unknown as T[];
+      // A plain array, as PGlite returns, not postgres.js's Result subclass.
+      return Array.from(rows) as unknown as T[];
     },
-    async copyFrom(text, source) {
-      const writable = await sql.unsafe(text).writable();
-      await pipeline(Readable.from(source, { objectMode: false }), writable);
+    copyFrom(text, source) {
+      return copyIn(sql, text, source);
     },
   };
 }

@@ -47,7 +47,10 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
       const message = deps.redact(errorMessage(error));
       await appendTaskLog(deps.db, ref, "error", message).catch(() => {});
       if (job.attempts < job.max_attempts) {
-        const delay = Math.min(BACKOFF_BASE_MS * 2 ** (job.attempts - 1), BACKOFF_MAX_MS);
+        const delay = Math.min(
+          BACKOFF_BASE_MS * 2 ** (job.attempts - 1),
+          BACKOFF_MAX_MS,
+        );
         await deps.db.transaction(async (tx) => {
           await tx.query(
             "update task_run set status = 'PENDING', error = $2 where id = $1",
@@ -56,7 +59,12 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
           await retryJob(tx, job.id, message, delay);
           await announceRun(tx, ref.runId);
         });
-        await appendTaskLog(deps.db, ref, "warn", `retrying in ${delay / 1000} s`);
+        await appendTaskLog(
+          deps.db,
+          ref,
+          "warn",
+          `retrying in ${delay / 1000} s`,
+        );
         return;
       }
       await finishTask(deps, job, ref, step.id, { ok: false, error: message });
@@ -73,15 +81,23 @@ export async function abandonTask(
   job: Pick<Job, "id" | "payload">,
   reason: string,
 ): Promise<void> {
-  const [task] = await deps.db.query<{ id: number; pipeline_run_id: number; step_key: string; status: string }>(
+  const [task] = await deps.db.query<
+    { id: number; pipeline_run_id: number; step_key: string; status: string }
+  >(
     "select id, pipeline_run_id, step_key, status from task_run where id = $1",
     [Number(job.payload.taskRunId)],
   );
   if (!task || TERMINAL.includes(task.status)) return;
-  await finishTask(deps, job, { id: task.id, runId: task.pipeline_run_id }, task.step_key, {
-    ok: false,
-    error: reason,
-  });
+  await finishTask(
+    deps,
+    job,
+    { id: task.id, runId: task.pipeline_run_id },
+    task.step_key,
+    {
+      ok: false,
+      error: reason,
+    },
+  );
 }
 
 async function beginTask(
@@ -124,7 +140,14 @@ async function stepContext(
   signal: AbortSignal,
 ): Promise<StepContext> {
   const ref = { id: task.id, runId: task.pipeline_run_id };
-  const inputs = await deps.db.query<{ uri: string; columns: StagedDataset["columns"]; row_count: number; byte_count: number }>(
+  const inputs = await deps.db.query<
+    {
+      uri: string;
+      columns: StagedDataset["columns"];
+      row_count: number;
+      byte_count: number;
+    }
+  >(
     `select d.uri, d.columns, d.row_count, d.byte_count
      from dataset d join task_run t on t.id = d.task_run_id
      where t.pipeline_run_id = $1 and t.step_key = any($2::text[])
@@ -145,7 +168,8 @@ async function stepContext(
     })),
     datasetDir: `${runDatasetDir(deps, task.pipeline_run_id)}/${step.id}`,
     signal,
-    log: (level, message) => appendTaskLog(deps.db, ref, level, deps.redact(message)),
+    log: (level, message) =>
+      appendTaskLog(deps.db, ref, level, deps.redact(message)),
     progress(counts) {
       const now = Date.now();
       if (now - lastProgress < PROGRESS_MS) return;
@@ -183,7 +207,9 @@ async function finishTask(
   const runEnded = await deps.db.transaction(async (tx) => {
     // Serializes the finishing tasks of one run: exactly one of them sees a
     // successor's last need satisfied, or the run's last task done.
-    await tx.query("select id from pipeline_run where id = $1 for update", [ref.runId]);
+    await tx.query("select id from pipeline_run where id = $1 for update", [
+      ref.runId,
+    ]);
     if (outcome.ok) {
       const { result } = outcome;
       await tx.query(
@@ -224,7 +250,11 @@ async function finishTask(
   if (runEnded) await dropDataset(runDatasetDir(deps, ref.runId));
 }
 
-async function enqueueReadySuccessors(tx: Queryable, runId: number, stepKey: string) {
+async function enqueueReadySuccessors(
+  tx: Queryable,
+  runId: number,
+  stepKey: string,
+) {
   const ready = await tx.query<{ id: number }>(
     `select t.id from task_run t
      where t.pipeline_run_id = $1 and t.status = 'PENDING' and $2 = any(t.needs)

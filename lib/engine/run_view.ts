@@ -3,7 +3,12 @@
 import type { Queryable } from "../db/db.ts";
 
 /** Status of a PipelineRun. */
-export type RunStatus = "PENDING" | "RUNNING" | "SUCCESS" | "FAILURE" | "CANCELLED";
+export type RunStatus =
+  | "PENDING"
+  | "RUNNING"
+  | "SUCCESS"
+  | "FAILURE"
+  | "CANCELLED";
 /** Status of a TaskRun. */
 export type TaskStatus = RunStatus | "SKIPPED";
 
@@ -39,7 +44,8 @@ export interface RunView {
   tasks: TaskRunView[];
 }
 
-const iso = (value: unknown) => value ? new Date(value as string).toISOString() : null;
+const iso = (value: unknown) =>
+  value ? new Date(value as string).toISOString() : null;
 
 function duration(start: unknown, end: unknown): number | null {
   if (!start) return null;
@@ -48,7 +54,10 @@ function duration(start: unknown, end: unknown): number | null {
 }
 
 /** A run with its tasks, or undefined. */
-export async function getRunView(db: Queryable, runId: number): Promise<RunView | undefined> {
+export async function getRunView(
+  db: Queryable,
+  runId: number,
+): Promise<RunView | undefined> {
   const [run] = await db.query<Record<string, unknown>>(
     `select r.*, p.name as pipeline_name, v.version
      from pipeline_run r join pipeline p on p.id = r.pipeline_id

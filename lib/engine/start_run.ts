@@ -28,10 +28,20 @@ export async function startPipelineRun(
        join pipeline_version v on v.pipeline_id = p.id and v.version = p.current_version
        where p.id = $1
        returning id, pipeline_version_id as version_id`,
-      [pipelineId, options.trigger ?? "manual", JSON.stringify(options.params ?? {})],
+      [
+        pipelineId,
+        options.trigger ?? "manual",
+        JSON.stringify(options.params ?? {}),
+      ],
     );
-    if (!run) throw new Error(`Cannot start run: pipeline ${pipelineId} does not exist`);
-    const tasks = await tx.query<{ id: number; needs: string[]; retries: number }>(
+    if (!run) {
+      throw new Error(
+        `Cannot start run: pipeline ${pipelineId} does not exist`,
+      );
+    }
+    const tasks = await tx.query<
+      { id: number; needs: string[]; retries: number }
+    >(
       `insert into task_run (pipeline_run_id, step_key, step_type, needs)
        select $1, step_key, type, needs from pipeline_step
        where pipeline_version_id = $2 order by position

@@ -4,7 +4,12 @@
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LEVELS: Record<LogLevel, number> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+};
 
 /** Fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
@@ -28,7 +33,10 @@ export class Logger {
 
   /** A logger adding `fields` to every line. */
   child(fields: LogFields): Logger {
-    const child = new Logger({ sink: this.#sink, fields: { ...this.#fields, ...fields } });
+    const child = new Logger({
+      sink: this.#sink,
+      fields: { ...this.#fields, ...fields },
+    });
     child.#min = this.#min;
     return child;
   }

@@ -3,7 +3,9 @@ import { Logger } from "./logger.ts";
 
 Deno.test("Logger writes one JSON object a line with level, time, msg and fields", () => {
   const lines: string[] = [];
-  const log = new Logger({ sink: (line) => lines.push(line) }).child({ run_id: 7 });
+  const log = new Logger({ sink: (line) => lines.push(line) }).child({
+    run_id: 7,
+  });
   log.info("step started", { task_run_id: 3 });
   log.debug("hidden below info");
   assert.equal(lines.length, 1);

@@ -90,7 +90,8 @@ export const pipelineSchema = z.object({
       ctx.addIssue({
         code: "custom",
         path: ["steps", index, "needs"],
-        message: `load step "${step.id}" must need exactly one step to read from`,
+        message:
+          `load step "${step.id}" must need exactly one step to read from`,
       });
     }
   });

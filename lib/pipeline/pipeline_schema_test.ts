@@ -4,8 +4,19 @@ import { pipelineSchema } from "./pipeline_schema.ts";
 const valid = {
   name: "csv_to_sales",
   steps: [
-    { id: "read", type: "extract", connector: "files", config: { path: "a.csv" } },
-    { id: "load", type: "load", needs: ["read"], connector: "warehouse", config: { table: "sales" } },
+    {
+      id: "read",
+      type: "extract",
+      connector: "files",
+      config: { path: "a.csv" },
+    },
+    {
+      id: "load",
+      type: "load",
+      needs: ["read"],
+      connector: "warehouse",
+      config: { table: "sales" },
+    },
   ],
 };
 
@@ -13,7 +24,9 @@ Deno.test("pipelineSchema accepts an extract → load pipeline and fills default
   const parsed = pipelineSchema.parse(valid);
   assert.equal(parsed.steps[1].type, "load");
   assert.deepEqual(parsed.steps[0].needs, []);
-  if (parsed.steps[1].type === "load") assert.equal(parsed.steps[1].config.mode, "append");
+  if (parsed.steps[1].type === "load") {
+    assert.equal(parsed.steps[1].config.mode, "append");
+  }
 });
 
 Deno.test("pipelineSchema names the step and path of an unknown need", () => {
@@ -36,10 +49,20 @@ Deno.test("pipelineSchema reports a cycle with the steps in it", () => {
     ],
   });
   assert.equal(result.success, false);
-  assert.ok(result.error!.issues.some((i) => i.message === "steps form a cycle: a → b → a"));
+  assert.ok(
+    result.error!.issues.some((i) =>
+      i.message === "steps form a cycle: a → b → a"
+    ),
+  );
 });
 
 Deno.test("pipelineSchema refuses unknown fields and bad names", () => {
-  assert.equal(pipelineSchema.safeParse({ ...valid, colour: "red" }).success, false);
-  assert.equal(pipelineSchema.safeParse({ ...valid, name: "Bad Name" }).success, false);
+  assert.equal(
+    pipelineSchema.safeParse({ ...valid, colour: "red" }).success,
+    false,
+  );
+  assert.equal(
+    pipelineSchema.safeParse({ ...valid, name: "Bad Name" }).success,
+    false,
+  );
 });

@@ -1,38 +1,56 @@
 import assert from "node:assert/strict";
 import { testDb } from "../db/test_db.ts";
-import {
-  claimJobs,
-  completeJob,
-  enqueueJob,
-  reapExpiredJobs,
-} from "./job.ts";
+import { claimJobs, completeJob, enqueueJob, reapExpiredJobs } from "./job.ts";
 
 Deno.test("claimJobs() takes due jobs by priority and never hands one out twice", async () => {
   await using t = await testDb();
   await t.db.transaction(async (tx) => {
     await enqueueJob(tx, "task", { n: 1 });
     await enqueueJob(tx, "task", { n: 2 }, { priority: 5 });
-    await enqueueJob(tx, "task", { n: 3 }, { runAfter: new Date(Date.now() + 60_000) });
+    await enqueueJob(tx, "task", { n: 3 }, {
+      runAfter: new Date(Date.now() + 60_000),
+    });
     await enqueueJob(tx, "other", { n: 4 });
   });
-  const first = await claimJobs(t.db, { queues: ["task"], workerId: "a", limit: 1, leaseSeconds: 30 });
+  const first = await claimJobs(t.db, {
+    queues: ["task"],
+    workerId: "a",
+    limit: 1,
+    leaseSeconds: 30,
+  });
   assert.deepEqual(first.map((j) => j.payload.n), [2]);
-  const second = await claimJobs(t.db, { queues: ["task"], workerId: "b", limit: 10, leaseSeconds: 30 });
+  const second = await claimJobs(t.db, {
+    queues: ["task"],
+    workerId: "b",
+    limit: 10,
+    leaseSeconds: 30,
+  });
   assert.deepEqual(second.map((j) => j.payload.n), [1]);
   assert.equal(second[0].attempts, 1);
 });
 
 Deno.test("reapExpiredJobs() re-queues a dead worker's job, then fails it after max attempts", async () => {
   await using t = await testDb();
-  await t.db.transaction((tx) => enqueueJob(tx, "task", {}, { maxAttempts: 2 }));
+  await t.db.transaction((tx) =>
+    enqueueJob(tx, "task", {}, { maxAttempts: 2 })
+  );
   for (let attempt = 1; attempt <= 2; attempt++) {
-    const [job] = await claimJobs(t.db, { queues: ["task"], workerId: "w", limit: 1, leaseSeconds: 30 });
+    const [job] = await claimJobs(t.db, {
+      queues: ["task"],
+      workerId: "w",
+      limit: 1,
+      leaseSeconds: 30,
+    });
     assert.equal(job.attempts, attempt);
-    await t.db.query("update job set locked_until = now() - interval '1 second'");
+    await t.db.query(
+      "update job set locked_until = now() - interval '1 second'",
+    );
     const [reaped] = await reapExpiredJobs(t.db);
     assert.equal(reaped.failed, attempt === 2);
   }
-  const [row] = await t.db.query<{ status: string; last_error: string }>("select status, last_error from job");
+  const [row] = await t.db.query<{ status: string; last_error: string }>(
+    "select status, last_error from job",
+  );
   assert.equal(row.status, "failed");
   assert.match(row.last_error, /lease expired/);
 });
@@ -40,9 +58,22 @@ Deno.test("reapExpiredJobs() re-queues a dead worker's job, then fails it after 
 Deno.test("completeJob() takes the job out of the queue", async () => {
   await using t = await testDb();
   await t.db.transaction((tx) => enqueueJob(tx, "task", {}));
-  const [job] = await claimJobs(t.db, { queues: ["task"], workerId: "w", limit: 1, leaseSeconds: 30 });
+  const [job] = await claimJobs(t.db, {
+    queues: ["task"],
+    workerId: "w",
+    limit: 1,
+    leaseSeconds: 30,
+  });
   await completeJob(t.db, job.id);
-  assert.equal((await claimJobs(t.db, { queues: ["task"], workerId: "w", limit: 1, leaseSeconds: 30 })).length, 0);
+  assert.equal(
+    (await claimJobs(t.db, {
+      queues: ["task"],
+      workerId: "w",
+      limit: 1,
+      leaseSeconds: 30,
+    })).length,
+    0,
+  );
   await t.db.query("update job set locked_until = now() - interval '1 second'");
   assert.equal((await reapExpiredJobs(t.db)).length, 0);
 });

@@ -5,8 +5,8 @@ import type { Db } from "../db/db.ts";
 import { log } from "../log/logger.ts";
 import {
   claimJobs,
-  extendLeases,
   type ExpiredJob,
+  extendLeases,
   failJob,
   type Job,
   JOBS_CHANNEL,
@@ -44,7 +44,8 @@ export class Worker {
 
   constructor(db: Db, options: WorkerOptions) {
     this.#db = db;
-    this.id = options.workerId ?? `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
+    this.id = options.workerId ??
+      `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`;
     this.#options = {
       handlers: options.handlers,
       concurrency: options.concurrency ?? 4,

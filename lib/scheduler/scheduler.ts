@@ -7,7 +7,10 @@ import type { Db } from "../db/db.ts";
 import { log } from "../log/logger.ts";
 
 /** Records one tick of this scheduler node; returns the tick id. */
-export async function recordSchedulerTick(db: Db, node: string): Promise<number> {
+export async function recordSchedulerTick(
+  db: Db,
+  node: string,
+): Promise<number> {
   const [row] = await db.query<{ id: number }>(
     "insert into scheduler_tick (node) values ($1) returning id",
     [node],

@@ -7,6 +7,8 @@ Deno.test("recordSchedulerTick() stores one row a tick with the node name", asyn
   const first = await recordSchedulerTick(t.db, "node-a");
   const second = await recordSchedulerTick(t.db, "node-a");
   assert.ok(second > first);
-  const rows = await t.db.query<{ node: string }>("select node from scheduler_tick");
+  const rows = await t.db.query<{ node: string }>(
+    "select node from scheduler_tick",
+  );
   assert.deepEqual(rows.map((r) => r.node), ["node-a", "node-a"]);
 });

@@ -14,7 +14,10 @@ Deno.test("redactSecrets() ignores empty and very short secrets", () => {
 });
 
 Deno.test("redactSecrets() replaces a longer secret whole when it contains a shorter one", () => {
-  assert.equal(redactSecrets("x=password123", ["pass", "password123"]), "x=***");
+  assert.equal(
+    redactSecrets("x=password123", ["pass", "password123"]),
+    "x=***",
+  );
 });
 
 Deno.test("redactSecrets() treats secrets literally, not as patterns", () => {

@@ -102,14 +102,19 @@ export function decodeKey(base64Key: string): Uint8Array<ArrayBuffer> {
 
 async function keyIdOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
-  return Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0"))
+  return Array.from(
+    digest.subarray(0, 8),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
     .join("");
 }
 
 /** Base64 of `bytes`. */
 export function toBase64(bytes: Uint8Array): string {
   let binary = "";
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+  for (let i = 0; i < bytes.length; i++) {
+    binary += String.fromCharCode(bytes[i]);
+  }
   return btoa(binary);
 }
 

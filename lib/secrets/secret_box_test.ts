@@ -49,7 +49,10 @@ Deno.test("SecretBox.decrypt() names both keys when the key differs, never the p
 Deno.test("SecretBox.decrypt() refuses a tampered ciphertext", async () => {
   const box = await SecretBox.fromKey(randomKey());
   const sealed = await box.encrypt("topsecret");
-  const bytes = Uint8Array.from(atob(sealed.ciphertext), (c) => c.charCodeAt(0));
+  const bytes = Uint8Array.from(
+    atob(sealed.ciphertext),
+    (c) => c.charCodeAt(0),
+  );
   bytes[bytes.length - 1] ^= 1;
   await assert.rejects(
     box.decrypt({ keyId: sealed.keyId, ciphertext: toBase64(bytes) }),

@@ -48,7 +48,10 @@ export async function loadSecretKey(
   try {
     // createNew: two processes starting at once must not overwrite each
     // other's key, or credentials sealed by the loser become unreadable.
-    await Deno.writeTextFile(path, key + "\n", { createNew: true, mode: 0o600 });
+    await Deno.writeTextFile(path, key + "\n", {
+      createNew: true,
+      mode: 0o600,
+    });
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) {
       return (await Deno.readTextFile(path)).trim();

@@ -9,8 +9,14 @@ import type { StepContext, StepResult } from "./step_context.ts";
 /** Runs a load step. */
 export async function runLoadStep(ctx: StepContext): Promise<StepResult> {
   const [input] = ctx.inputs;
-  if (!input) throw new Error(`Cannot load: step "${ctx.step.id}" has no input dataset`);
-  const config = ctx.step.config as { table: string; mode: WriteMode; keys?: string[] };
+  if (!input) {
+    throw new Error(`Cannot load: step "${ctx.step.id}" has no input dataset`);
+  }
+  const config = ctx.step.config as {
+    table: string;
+    mode: WriteMode;
+    keys?: string[];
+  };
   const connector = await ctx.deps.openConnector(ctx.step.connector, {});
   try {
     await ctx.log(
@@ -23,7 +29,10 @@ export async function runLoadStep(ctx: StepContext): Promise<StepResult> {
       keys: config.keys,
       signal: ctx.signal,
     });
-    await ctx.log("info", `loaded ${result.rowsWritten} rows into "${config.table}"`);
+    await ctx.log(
+      "info",
+      `loaded ${result.rowsWritten} rows into "${config.table}"`,
+    );
     return { rowsIn: input.rowCount, rowsOut: result.rowsWritten };
   } finally {
     await connector.close();

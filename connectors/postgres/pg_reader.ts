@@ -1,0 +1,200 @@
+// Streams a table or a query out of PostgreSQL as record batches, holding at
+// most one batch in memory, from a user's server or from the platform's Db.
+
+import type postgres from "postgres";
+import { type Db, type Queryable, quoteIdent } from "../../lib/db/db.ts";
+import { SchemaError } from "../errors.ts";
+import type { Column, ReadRequest, RecordBatch } from "../types.ts";
+import { bigintValue, columnTypeFromPg, selectExpression } from "./pg_types.ts";
+
+/** Rows per batch when the request does not say. */
+export const DEFAULT_BATCH_SIZE = 10_000;
+
+interface PgColumn {
+  name: string;
+  pgType: string;
+}
+
+/** The SELECT a read request stands for, in `schema`. */
+export function readSql(request: ReadRequest, schema: string): string {
+  if (request.query !== undefined && request.table !== undefined) {
+    throw new SchemaError(
+      "Cannot read: give either a table or a query, not both",
+    );
+  }
+  if (request.query !== undefined) {
+    // A trailing semicolon would end the statement the query is wrapped in.
+    return request.query.trim().replace(/;\s*$/, "");
+  }
+  if (request.table !== undefined) {
+    return `select * from ${quoteIdent(schema)}.${quoteIdent(request.table)}`;
+  }
+  throw new SchemaError("Cannot read: give a table or a query");
+}
+
+/**
+ * Reads through a `Db` (the local warehouse): a cursor (`declare … fetch n`)
+ * in one read transaction, so the query runs once over one snapshot, which
+ * keyset or offset paging cannot promise for an arbitrary query. On PGlite,
+ * the open transaction holds the embedded database until the read ends or
+ * the consumer stops: do not write to the same embedded database from
+ * inside the read loop (stage the data first, as pipelines do).
+ */
+export function readFromDb(
+  db: Db,
+  text: string,
+  options: { schema: string; batchSize?: number; signal?: AbortSignal },
+): AsyncGenerator<RecordBatch> {
+  const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  return pull<RecordBatch>((emit) =>
+    db.transaction(async (tx) => {
+      await tx.query(`set local search_path to ${quoteIdent(options.schema)}`);
+      const pgColumns = await describeWithView(tx, text);
+      const columns = toColumns(pgColumns);
+      const select = pgColumns.map((c) =>
+        `${selectExpression(c.name, c.pgType)} as ${quoteIdent(c.name)}`
+      ).join(", ");
+      await tx.query(
+        `declare etl_read no scroll cursor for select ${select} from (${text}) q`,
+      );
+      const names = pgColumns.map((c) => c.name);
+      const convert = converters(pgColumns);
+      for (let first = true;; first = false) {
+        options.signal?.throwIfAborted();
+        const objects = await tx.query(`fetch forward ${size} from etl_read`);
+        if (objects.length === 0 && !first) break;
+        const rows = objects.map((object) =>
+          convert(names.map((n) => object[n]))
+        );
+        // The first batch goes out even when empty: it carries the columns.
+        if (!await emit({ columns, rows })) break;
+        if (objects.length < size) break;
+      }
+      await tx.query("close etl_read");
+    })
+  );
+}
+
+/** Reads through a user's server with a postgres.js cursor. */
+export async function* readFromServer(
+  sql: postgres.Sql,
+  text: string,
+  options: { batchSize?: number; signal?: AbortSignal },
+): AsyncGenerator<RecordBatch> {
+  // describe() gives the columns even when the query returns no row.
+  const described = await sql.unsafe(text).describe();
+  const oids = (described.columns ?? []).map((c) => c.type);
+  const names = await sql.unsafe<{ name: string }[]>(
+    "select format_type(oid, null) as name from unnest($1::oid[]) with ordinality as t(oid, n) order by n",
+    [oids],
+  );
+  const columns = toColumns(
+    (described.columns ?? []).map((c, i) => ({
+      name: c.name,
+      pgType: names[i].name,
+    })),
+  );
+  let sent = false;
+  const cursor = sql.unsafe(text).values().cursor(
+    options.batchSize ?? DEFAULT_BATCH_SIZE,
+  );
+  for await (const rows of cursor) {
+    options.signal?.throwIfAborted();
+    sent = true;
+    // Plain arrays: postgres.js decorates its result arrays.
+    yield { columns, rows: Array.from(rows as unknown as unknown[][]) };
+  }
+  if (!sent) yield { columns, rows: [] };
+}
+
+/** Columns and PostgreSQL types of a query, without running it. */
+export async function describeWithView(
+  tx: Queryable,
+  text: string,
+): Promise<PgColumn[]> {
+  const view = `etl_describe_${crypto.randomUUID().slice(0, 8)}`;
+  await tx.query(`create temp view ${quoteIdent(view)} as ${text}`);
+  const rows = await tx.query<{ name: string; type: string }>(
+    `select attname as name, format_type(atttypid, atttypmod) as type
+       from pg_attribute
+      where attrelid = to_regclass($1) and attnum > 0 and not attisdropped
+      order by attnum`,
+    [`pg_temp.${quoteIdent(view)}`],
+  );
+  await tx.query(`drop view ${quoteIdent(view)}`);
+  return rows.map((row) => ({ name: row.name, pgType: row.type }));
+}
+
+function toColumns(pgColumns: PgColumn[]): Column[] {
+  return pgColumns.map((c) => ({
+    name: c.name,
+    type: columnTypeFromPg(c.pgType),
+  }));
+}
+
+// bigint columns arrive as text (see selectExpression) and become numbers.
+function converters(pgColumns: PgColumn[]): (row: unknown[]) => unknown[] {
+  const bigints = pgColumns.flatMap((c, i) =>
+    /^(bigint|int8)$/i.test(c.pgType) ? [i] : []
+  );
+  if (bigints.length === 0) return (row) => row;
+  return (row) => {
+    for (const i of bigints) row[i] = bigintValue(row[i] as string | null);
+    return row;
+  };
+}
+
+/**
+ * Turns a producer that calls `emit(value)` into an async generator. `emit`
+ * resolves when the consumer asks for more (true) or stops early (false), so
+ * the producer never runs ahead by more than one value.
+ */
+export async function* pull<T>(
+  produce: (emit: (value: T) => Promise<boolean>) => Promise<void>,
+): AsyncGenerator<T> {
+  let pending: { value: T; resume: (more: boolean) => void } | undefined;
+  let wake: (() => void) | undefined;
+  let finished = false;
+  let failure: { error: unknown } | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const task = produce((value) =>
+    new Promise<boolean>((resume) => {
+      pending = { value, resume };
+      notify();
+    })
+  ).then(
+    () => {
+      finished = true;
+      notify();
+    },
+    (error) => {
+      failure = { error };
+      finished = true;
+      notify();
+    },
+  );
+  let current: typeof pending;
+  try {
+    while (true) {
+      if (!pending && !finished) await new Promise<void>((r) => wake = r);
+      if (pending) {
+        current = pending;
+        pending = undefined;
+        yield current.value;
+        current.resume(true);
+        continue;
+      }
+      if (failure) throw failure.error;
+      return;
+    }
+  } finally {
+    // The consumer stopped early: let the producer end (and commit) first.
+    current?.resume(false);
+    pending?.resume(false);
+    await task;
+  }
+}

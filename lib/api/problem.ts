@@ -1,0 +1,96 @@
+// API errors as RFC 9457 problem documents: status, title, detail and, for
+// validation errors, every failing field with its path.
+
+import type { z } from "zod";
+import { HttpError, statusText } from "../web/mod.ts";
+
+/** One failing field. */
+export interface FieldError {
+  /** Dotted path, e.g. `steps.1.needs.0`. */
+  field: string;
+  message: string;
+  /** 1-based position in a YAML/JSON source, when known. */
+  line?: number;
+  column?: number;
+}
+
+/** An HttpError that also lists failing fields. */
+export class ProblemError extends HttpError {
+  constructor(
+    status: number,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(status, message);
+  }
+}
+
+/** Turns zod issues into field errors. */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+/** The 422 thrown for a body that fails its schema. */
+export function validationError(what: string, error: z.ZodError): ProblemError {
+  const errors = fieldErrors(error);
+  const first = errors[0];
+  return new ProblemError(
+    422,
+    `Invalid ${what}: ${first.field ? `${first.field}: ` : ""}${first.message}${
+      errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""
+    }`,
+    errors,
+  );
+}
+
+/** A problem+json response for any thrown value (no internals for non-HTTP errors). */
+export function problemResponse(error: unknown): Response {
+  const status = error instanceof HttpError ? error.status : 500;
+  const body: Record<string, unknown> = {
+    type: "about:blank",
+    title: statusText(status),
+    status,
+    detail: error instanceof HttpError ? error.message : statusText(500),
+  };
+  if (error instanceof ProblemError && error.errors.length > 0) {
+    body.errors = error.errors;
+    body.field = error.errors[0].field;
+  }
+  const headers = error instanceof HttpError
+    ? new Headers(error.headers)
+    : new Headers();
+  headers.set("content-type", "application/problem+json");
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** Parses a JSON request body with `schema`, or throws a 400/422 problem. */
+export async function parseJsonBody<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  what: string,
+): Promise<z.infer<S>> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    throw new ProblemError(
+      400,
+      `Cannot parse ${what}: the body is not valid JSON`,
+    );
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) throw validationError(what, result.error);
+  return result.data;
+}
+
+/** Parses a positive integer path parameter, or throws 404. */
+export function idParam(value: string | undefined, what: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    throw new HttpError(404, `${what} "${value}" not found`);
+  }
+  return id;
+}

@@ -1,0 +1,26 @@
+// Errors of the connector store, which the API turns into problem documents.
+
+/** One problem with a connector's settings, at a field path. */
+export interface ConnectorConfigIssue {
+  /** e.g. ["config", "port"] or ["name"]. */
+  path: string[];
+  message: string;
+}
+
+/** The settings of a connector are invalid; `issues` say where. */
+export class ConnectorConfigError extends Error {
+  readonly issues: ConnectorConfigIssue[];
+  constructor(message: string, issues: ConnectorConfigIssue[]) {
+    super(message);
+    this.name = "ConnectorConfigError";
+    this.issues = issues;
+  }
+}
+
+/** No connector has this id or name. */
+export class ConnectorNotFoundError extends Error {
+  constructor(idOrName: number | string) {
+    super(`Cannot find connector ${JSON.stringify(idOrName)}`);
+    this.name = "ConnectorNotFoundError";
+  }
+}

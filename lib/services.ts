@@ -1,0 +1,111 @@
+// Everything a process of the platform shares — database, secrets, engine
+// wiring — opened once at start and handed to routes through ctx.state.
+
+import { resolve } from "node:path";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/db.ts";
+import { openDb } from "./db/open_db.ts";
+import { SecretBox } from "./secrets/secret_box.ts";
+import { loadSecretKey } from "./secrets/secret_key.ts";
+import { redactSecrets } from "./secrets/redact.ts";
+import {
+  ensureWarehouseConnector,
+  resolveConnectorConfig,
+} from "./connector/connector_store.ts";
+import { connectorKinds, openConnector } from "../connectors/registry.ts";
+import type { EngineDeps } from "./engine/engine_deps.ts";
+import { RunEventHub } from "./engine/run_events.ts";
+
+/** The built-in CSV connector reading uploads and the allowed server directories. */
+export const FILES_CONNECTOR = "files";
+
+/** Shared services of one process. */
+export interface Services {
+  config: Config;
+  db: Db;
+  dbLocation: string;
+  box: SecretBox;
+  /** Where uploaded files are stored (always an allowed file root). */
+  uploadsDir: string;
+  /** Directories CSV sources may read. */
+  fileRoots: string[];
+  engine: EngineDeps;
+  runEvents: RunEventHub;
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode openServices}. */
+export interface OpenServicesOptions {
+  /** Use this database instead of opening one from the config (tests). */
+  db?: Db;
+}
+
+/** Opens the database and wires the services for `config`. */
+export async function openServices(
+  config: Config,
+  options: OpenServicesOptions = {},
+): Promise<Services> {
+  const opened = options.db
+    ? { db: options.db, location: "test database", close: async () => {} }
+    : await openDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+    });
+  const { db } = opened;
+  try {
+    const dataDir = resolve(config.dataDir);
+    const uploadsDir = `${dataDir}/uploads`;
+    await Deno.mkdir(uploadsDir, { recursive: true });
+    const fileRoots = [
+      uploadsDir,
+      ...config.fileRoots.map((root) => resolve(root)),
+    ];
+    const box = await SecretBox.fromKey(
+      await loadSecretKey({ secretKey: config.secretKey, dataDir }),
+    );
+    await ensureWarehouseConnector(db);
+    await ensureFilesConnector(db);
+    const secrets = new Set<string>();
+    const engine: EngineDeps = {
+      db,
+      dataDir,
+      async openConnector(name, stepConfig) {
+        const connector = await resolveConnectorConfig(db, box, name);
+        const kind = connectorKinds[connector.kind];
+        for (const field of kind?.secretFields ?? []) {
+          const value = connector.config[field];
+          if (typeof value === "string" && value) secrets.add(value);
+        }
+        const merged = { ...connector.config, ...stepConfig };
+        return openConnector(connector.kind, merged, { db, fileRoots });
+      },
+      redact: (text) => redactSecrets(text, secrets),
+    };
+    const runEvents = new RunEventHub(db);
+    return {
+      config,
+      db,
+      dbLocation: opened.location,
+      box,
+      uploadsDir,
+      fileRoots,
+      engine,
+      runEvents,
+      async close() {
+        await runEvents.close();
+        await opened.close();
+      },
+    };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+async function ensureFilesConnector(db: Db): Promise<void> {
+  await db.query(
+    `insert into connector (name, kind, config, builtin)
+     values ($1, 'csv', '{}'::jsonb, true) on conflict (name) do nothing`,
+    [FILES_CONNECTOR],
+  );
+}

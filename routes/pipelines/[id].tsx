@@ -1,0 +1,77 @@
+import { HttpError, page } from "../../lib/web/mod.ts";
+import { define } from "../../lib/state.ts";
+import { getPipeline } from "../../lib/pipeline/pipeline_store.ts";
+import { listRuns } from "../../lib/engine/run_view.ts";
+import { startPipelineRun } from "../../lib/engine/start_run.ts";
+import { idParam } from "../../lib/api/problem.ts";
+import { RunList } from "../../components/RunList.tsx";
+
+async function load(
+  ctx: {
+    params: Record<string, string>;
+    state: import("../../lib/state.ts").State;
+  },
+) {
+  const id = idParam(ctx.params.id, "Pipeline");
+  const pipeline = await getPipeline(ctx.state.services.db, id);
+  if (!pipeline) {
+    throw new HttpError(404, `Pipeline "${ctx.params.id}" not found`);
+  }
+  return pipeline;
+}
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const pipeline = await load(ctx);
+    const runs = await listRuns(ctx.state.services.db, {
+      pipelineId: pipeline.id,
+      limit: 20,
+    });
+    return page({ pipeline, runs });
+  },
+  // The Run button.
+  async POST(ctx) {
+    const pipeline = await load(ctx);
+    const runId = await startPipelineRun(ctx.state.services.db, pipeline.id, {
+      trigger: "manual",
+    });
+    return ctx.redirect(`/runs/${runId}`);
+  },
+});
+
+export default define.page<typeof handler>(({ data }) => (
+  <section>
+    <h1>{data.pipeline.name}</h1>
+    <p>{data.pipeline.description}</p>
+    <form method="post">
+      <button type="submit" id="run-pipeline">Run now</button>
+    </form>
+    <h2>Steps (version {data.pipeline.current_version})</h2>
+    <table>
+      <thead>
+        <tr>
+          <th>Step</th>
+          <th>Type</th>
+          <th>Connector</th>
+          <th>Needs</th>
+          <th>Config</th>
+        </tr>
+      </thead>
+      <tbody>
+        {data.pipeline.definition.steps.map((step) => (
+          <tr key={step.id}>
+            <td>{step.id}</td>
+            <td>{step.type}</td>
+            <td>{step.connector}</td>
+            <td>{step.needs.join(", ") || "—"}</td>
+            <td>
+              <code>{JSON.stringify(step.config)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    <h2>Runs</h2>
+    <RunList runs={data.runs} />
+  </section>
+));

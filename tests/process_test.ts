@@ -1,0 +1,132 @@
+// `deno task start` as a user runs it: a real process on an embedded data
+// directory that keeps data across restarts and refuses a second process.
+
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+interface Started {
+  child: Deno.ChildProcess;
+  port: number;
+  stop(): Promise<Deno.CommandStatus>;
+}
+
+/** Starts main.ts and waits (bounded) for its "listening" line on stderr. */
+async function startProcess(dataDir: string): Promise<Started> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN],
+    env: {
+      PORT: String(port),
+      ETL_DATA_DIR: dataDir,
+      ETL_LOG_LEVEL: "warn",
+      HOST: "127.0.0.1",
+    },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const deadline = Date.now() + 120_000;
+  while (!seen.includes("ETL platform on") && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  // Keep draining so the child never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done) { /* drain */ }
+  })().catch(() => {});
+  assert.match(
+    seen,
+    /ETL platform on http:\/\/localhost:\d+/,
+    `start-up output: ${seen}`,
+  );
+  return {
+    child,
+    port,
+    async stop() {
+      child.kill("SIGTERM");
+      return await child.status;
+    },
+  };
+}
+
+Deno.test("deno task start keeps data across restarts and locks its data directory", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "etl_start_" });
+  try {
+    const first = await startProcess(dataDir);
+    try {
+      const health = await fetch(
+        `http://127.0.0.1:${first.port}/api/v1/health`,
+      );
+      assert.deepEqual((await health.json()).database, {
+        backend: "pglite",
+        status: "ok",
+      });
+      const created = await fetch(
+        `http://127.0.0.1:${first.port}/api/v1/pipelines`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            name: "kept_across_restarts",
+            steps: [
+              {
+                id: "read",
+                type: "extract",
+                connector: "files",
+                config: { path: "x.csv" },
+              },
+              {
+                id: "load",
+                type: "load",
+                needs: ["read"],
+                connector: "warehouse",
+                config: { table: "x" },
+              },
+            ],
+          }),
+        },
+      );
+      assert.equal(created.status, 201);
+      await created.body?.cancel();
+
+      // A second process on the same directory must exit at once, touching nothing.
+      const second = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", MAIN],
+        env: { PORT: String(freePort()), ETL_DATA_DIR: dataDir },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(second.code, 1);
+      assert.match(
+        new TextDecoder().decode(second.stderr),
+        /is in use by another process \(pid \d+\)/,
+      );
+    } finally {
+      const status = await first.stop();
+      assert.equal(status.code, 0);
+    }
+
+    const again = await startProcess(dataDir);
+    try {
+      const list = await fetch(
+        `http://127.0.0.1:${again.port}/api/v1/pipelines`,
+      );
+      const names = (await list.json()).map((p: { name: string }) => p.name);
+      assert.deepEqual(names, ["kept_across_restarts"]);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
