@@ -42,12 +42,23 @@ export interface DiscoveredTable {
   columns: Column[];
 }
 
+/**
+ * An incremental read: only records whose `field` is greater than `after`
+ * (all records when `after` is null). The engine remembers the largest value
+ * it saw and passes it as `after` on the next successful run.
+ */
+export interface ReadCursor {
+  field: string;
+  after?: string | number | null;
+}
+
 /** What to read. Each connector documents which fields it honours. */
 export interface ReadRequest {
   table?: string;
   query?: string;
   path?: string;
   batchSize?: number;
+  cursor?: ReadCursor;
   signal?: AbortSignal;
 }
 
