@@ -4,7 +4,7 @@
 import type postgres from "postgres";
 import { type Db, type Queryable, quoteIdent } from "../../lib/db/db.ts";
 import { SchemaError } from "../errors.ts";
-import type { Column, ReadRequest, RecordBatch } from "../types.ts";
+import type { Column, ReadCursor, ReadRequest, RecordBatch } from "../types.ts";
 import { bigintValue, columnTypeFromPg, selectExpression } from "./pg_types.ts";
 
 /** Rows per batch when the request does not say. */
@@ -33,6 +33,26 @@ export function readSql(request: ReadRequest, schema: string): string {
 }
 
 /**
+ * Wraps a read in the incremental cursor's filter and order. The last value
+ * is a bound parameter, never pasted into the text; compared as the column's
+ * own type (`$1` is cast by PostgreSQL from text).
+ */
+export function withCursor(
+  text: string,
+  cursor: ReadCursor | undefined,
+): { text: string; params: unknown[] } {
+  if (!cursor) return { text, params: [] };
+  const field = `q.${quoteIdent(cursor.field)}`;
+  if (cursor.after === null || cursor.after === undefined) {
+    return { text: `select * from (${text}) q order by ${field}`, params: [] };
+  }
+  return {
+    text: `select * from (${text}) q where ${field} > $1 order by ${field}`,
+    params: [String(cursor.after)],
+  };
+}
+
+/**
  * Reads through a `Db` (the local warehouse): a cursor (`declare … fetch n`)
  * in one read transaction, so the query runs once over one snapshot, which
  * keyset or offset paging cannot promise for an arbitrary query. On PGlite,
@@ -43,9 +63,15 @@ export function readSql(request: ReadRequest, schema: string): string {
 export function readFromDb(
   db: Db,
   text: string,
-  options: { schema: string; batchSize?: number; signal?: AbortSignal },
+  options: {
+    schema: string;
+    batchSize?: number;
+    signal?: AbortSignal;
+    cursor?: ReadCursor;
+  },
 ): AsyncGenerator<RecordBatch> {
   const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const filtered = withCursor(text, options.cursor);
   return pull<RecordBatch>((emit) =>
     db.transaction(async (tx) => {
       await tx.query(`set local search_path to ${quoteIdent(options.schema)}`);
@@ -55,7 +81,8 @@ export function readFromDb(
         `${selectExpression(c.name, c.pgType)} as ${quoteIdent(c.name)}`
       ).join(", ");
       await tx.query(
-        `declare etl_read no scroll cursor for select ${select} from (${text}) q`,
+        `declare etl_read no scroll cursor for select ${select} from (${filtered.text}) q`,
+        filtered.params,
       );
       const names = pgColumns.map((c) => c.name);
       const convert = converters(pgColumns);
@@ -79,10 +106,11 @@ export function readFromDb(
 export async function* readFromServer(
   sql: postgres.Sql,
   text: string,
-  options: { batchSize?: number; signal?: AbortSignal },
+  options: { batchSize?: number; signal?: AbortSignal; cursor?: ReadCursor },
 ): AsyncGenerator<RecordBatch> {
   // describe() gives the columns even when the query returns no row.
   const described = await sql.unsafe(text).describe();
+  const filtered = withCursor(text, options.cursor);
   const oids = (described.columns ?? []).map((c) => c.type);
   const names = await sql.unsafe<{ name: string }[]>(
     "select format_type(oid, null) as name from unnest($1::oid[]) with ordinality as t(oid, n) order by n",
@@ -95,9 +123,11 @@ export async function* readFromServer(
     })),
   );
   let sent = false;
-  const cursor = sql.unsafe(text).values().cursor(
-    options.batchSize ?? DEFAULT_BATCH_SIZE,
-  );
+  // deno-lint-ignore no-explicit-any
+  const cursor = sql.unsafe(filtered.text, filtered.params as any[]).values()
+    .cursor(
+      options.batchSize ?? DEFAULT_BATCH_SIZE,
+    );
   for await (const rows of cursor) {
     options.signal?.throwIfAborted();
     sent = true;

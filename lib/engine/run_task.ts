@@ -14,6 +14,7 @@ import { runExtractStep } from "./steps/extract_step.ts";
 import { runLoadStep } from "./steps/load_step.ts";
 import type { StepContext, StepResult } from "./steps/step_context.ts";
 import { appendTaskLog } from "./task_log.ts";
+import { advanceCursors } from "./extract_cursor.ts";
 
 const TERMINAL = ["SUCCESS", "FAILURE", "SKIPPED", "CANCELLED"];
 // Live row counts are written at most this often.
@@ -25,6 +26,7 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 interface TaskRow {
   id: number;
   pipeline_run_id: number;
+  pipeline_id: number;
   step_key: string;
   status: string;
   run_status: string;
@@ -107,7 +109,7 @@ async function beginTask(
 ): Promise<TaskRow | undefined> {
   return await deps.db.transaction(async (tx) => {
     const [task] = await tx.query<TaskRow>(
-      `select t.id, t.pipeline_run_id, t.step_key, t.status, r.status as run_status, v.definition
+      `select t.id, t.pipeline_run_id, r.pipeline_id, t.step_key, t.status, r.status as run_status, v.definition
        from task_run t join pipeline_run r on r.id = t.pipeline_run_id
        join pipeline_version v on v.id = r.pipeline_version_id
        where t.id = $1 for update of t`,
@@ -159,6 +161,7 @@ async function stepContext(
     deps,
     step,
     runId: task.pipeline_run_id,
+    pipelineId: task.pipeline_id,
     taskRunId: task.id,
     inputs: inputs.map((d) => ({
       uri: d.uri,
@@ -214,8 +217,15 @@ async function finishTask(
       const { result } = outcome;
       await tx.query(
         `update task_run set status = 'SUCCESS', rows_in = $2, rows_out = $3,
-           error = null, finished_at = now() where id = $1`,
-        [ref.id, result.rowsIn, result.rowsOut],
+           cursor_value = $4::text::jsonb, error = null, finished_at = now() where id = $1`,
+        [
+          ref.id,
+          result.rowsIn,
+          result.rowsOut,
+          result.cursorValue == null
+            ? null
+            : JSON.stringify(result.cursorValue),
+        ],
       );
       if (result.dataset) {
         await tx.query(
@@ -289,6 +299,7 @@ async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
     [runId],
   );
   if (state.open > 0) return false;
+  if (!state.failed) await advanceCursors(tx, runId);
   await tx.query(
     `update pipeline_run set status = $2, error = $3, finished_at = now(),
        started_at = coalesce(started_at, now())

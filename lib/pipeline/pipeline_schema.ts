@@ -31,6 +31,13 @@ export const extractStepSchema = z.object({
   config: z.record(z.string(), z.unknown()).default({}).describe(
     "What to read, e.g. { path } for files, { table } or { query } for databases",
   ),
+  cursor: z.object({
+    field: z.string().min(1).describe(
+      "Column (or record field) that grows with new records, e.g. updated_at or id",
+    ),
+  }).strict().optional().describe(
+    "Incremental read: each run reads only records past the largest value the last successful run saw",
+  ),
 }).strict();
 
 /** Writes the records of the step it needs into a connector. */

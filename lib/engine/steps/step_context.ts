@@ -10,6 +10,7 @@ export interface StepContext {
   deps: EngineDeps;
   step: StepDefinition;
   runId: number;
+  pipelineId: number;
   taskRunId: number;
   /** Datasets of the steps this one needs, in `needs` order. */
   inputs: StagedDataset[];
@@ -26,4 +27,6 @@ export interface StepResult {
   rowsIn: number;
   rowsOut: number;
   dataset?: StagedDataset;
+  /** For incremental extracts: the largest cursor value read. */
+  cursorValue?: string | number | null;
 }
