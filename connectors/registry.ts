@@ -5,12 +5,18 @@ import { z } from "zod";
 import type { Db } from "../lib/db/db.ts";
 import { type CsvConfig, csvConfigSchema } from "./csv/config.ts";
 import { CsvConnector } from "./csv/csv_connector.ts";
+import { type MysqlConfig, mysqlConfigSchema } from "./mysql/config.ts";
+import { MysqlConnector } from "./mysql/mysql_connector.ts";
 import {
   type PostgresConfig,
   postgresConfigSchema,
   warehouseConfigSchema,
 } from "./postgres/config.ts";
 import { PostgresConnector } from "./postgres/postgres_connector.ts";
+import { type RestConfig, restConfigSchema } from "./rest/config.ts";
+import { RestConnector } from "./rest/rest_connector.ts";
+import { type S3Config, s3ConfigSchema } from "./s3/config.ts";
+import { S3Connector } from "./s3/s3_connector.ts";
 import type { Connector } from "./types.ts";
 
 /** What the platform knows about one kind of connector. */
@@ -64,7 +70,19 @@ export const connectorKinds: Record<string, ConnectorKind> = {
     canRead: true,
     canWrite: true,
   }),
-  csv: kind("CSV file", csvConfigSchema, { canRead: true, canWrite: false }),
+  csv: kind("Files (CSV, NDJSON, JSON)", csvConfigSchema, {
+    canRead: true,
+    canWrite: false,
+  }),
+  mysql: kind("MySQL / MariaDB", mysqlConfigSchema, {
+    canRead: true,
+    canWrite: true,
+  }),
+  rest: kind("REST API", restConfigSchema, { canRead: true, canWrite: false }),
+  s3: kind("Amazon S3 / S3-compatible", s3ConfigSchema, {
+    canRead: true,
+    canWrite: true,
+  }),
 };
 
 /** What opening a connector may need from the platform. */
@@ -104,8 +122,14 @@ export function openConnector(
       return new CsvConnector(parsed as CsvConfig, {
         allowedRoots: deps.fileRoots,
       });
+    case "mysql":
+      return new MysqlConnector(parsed as MysqlConfig);
     case "postgres":
       return PostgresConnector.fromConfig(parsed as PostgresConfig);
+    case "rest":
+      return new RestConnector(parsed as RestConfig);
+    case "s3":
+      return new S3Connector(parsed as S3Config);
   }
   throw new Error(`Cannot open connector kind ${JSON.stringify(kind)}`);
 }

@@ -20,12 +20,10 @@ Deno.test("secretFieldsOf() finds fields marked secret, also under optional and 
   assert.deepEqual(secretFieldsOf(schema), ["password", "token", "apiKey"]);
 });
 
-Deno.test("connectorKinds lists postgres, warehouse and csv with their abilities and secrets", () => {
-  assert.deepEqual(Object.keys(connectorKinds), [
-    "postgres",
-    "warehouse",
-    "csv",
-  ]);
+Deno.test("connectorKinds lists every kind with its abilities and secrets", () => {
+  for (const kind of ["postgres", "warehouse", "csv", "mysql", "rest", "s3"]) {
+    assert.ok(Object.hasOwn(connectorKinds, kind), `missing kind ${kind}`);
+  }
   assert.deepEqual(connectorKinds.postgres.secretFields, ["password"]);
   assert.deepEqual(connectorKinds.csv.secretFields, []);
   assert.equal(connectorKinds.csv.canWrite, false);
@@ -34,9 +32,10 @@ Deno.test("connectorKinds lists postgres, warehouse and csv with their abilities
 });
 
 Deno.test("connectorKind() lists the known kinds when the name is unknown", () => {
-  assert.throws(() => connectorKind("mysql"), {
-    message:
-      'Unknown connector kind "mysql": expected one of postgres, warehouse, csv',
+  assert.throws(() => connectorKind("ftp"), {
+    message: `Unknown connector kind "ftp": expected one of ${
+      Object.keys(connectorKinds).join(", ")
+    }`,
   });
   assert.throws(() => connectorKind("toString"), /Unknown connector kind/);
 });

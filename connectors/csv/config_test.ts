@@ -49,3 +49,32 @@ Deno.test("csvConfigSchema describes every field", () => {
     assert.ok(field.description, `${name} has a description`);
   }
 });
+
+Deno.test("csvConfigSchema takes either a path or an http(s) url", () => {
+  const url = csvConfigSchema.parse({
+    url: "https://example.com/orders.json?page=1",
+    format: "json",
+    records_path: "data.items",
+    timeout_seconds: 5,
+  });
+  assert.equal(url.url, "https://example.com/orders.json?page=1");
+  assert.equal(url.records_path, "data.items");
+  const refused = [
+    {},
+    { path: "a.csv", url: "https://example.com/a.csv" },
+    { url: "file:///etc/passwd" },
+    { url: "not a url" },
+    { path: "a.json", format: "xml" },
+    { path: "a.json", records_path: "data..items" },
+    { url: "https://example.com/a.csv", timeout_seconds: 0 },
+  ];
+  for (const input of refused) {
+    assert.equal(
+      csvConfigSchema.safeParse(input).success,
+      false,
+      JSON.stringify(input),
+    );
+  }
+  const neither = csvConfigSchema.safeParse({});
+  assert.equal(neither.error?.issues[0].message, "Give either a path or a url");
+});

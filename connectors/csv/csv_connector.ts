@@ -1,13 +1,18 @@
-// The CSV source: reads one file on the server, inside the directories the
-// platform allows, as typed record batches. Writing is not supported yet.
+// The files source: reads one CSV, NDJSON or JSON file, from a path on the
+// server inside the directories the platform allows (uploads included) or
+// from an http(s) URL the server downloads, as typed record batches. Writing
+// is not supported yet.
 
-import { basename, isAbsolute, resolve, sep as SEPARATOR } from "node:path";
+import { isAbsolute, resolve, sep as SEPARATOR } from "node:path";
 import {
   AuthError,
   ConnectionError,
   ConnectorError,
   SchemaError,
 } from "../errors.ts";
+import { peekGzip } from "../formats/gzip.ts";
+import { parseJsonArray } from "../formats/json.ts";
+import { parseNdjson } from "../formats/ndjson.ts";
 import type {
   CheckResult,
   Column,
@@ -18,9 +23,18 @@ import type {
   WriteRequest,
   WriteResult,
 } from "../types.ts";
-import type { CsvConfig } from "./config.ts";
+import type { CsvConfig, FileFormat } from "./config.ts";
+import {
+  formatLabels,
+  formatOfContentType,
+  formatOfName,
+  shownUrl,
+  tableNameOf,
+} from "./file_format.ts";
 import { inferColumnTypes } from "./infer_types.ts";
 import { parseCsv } from "./parse_csv.ts";
+import { rowsAfterCursor } from "./read_cursor.ts";
+import { fetchFile } from "./url_source.ts";
 
 /** Options for {@linkcode CsvConnector}. */
 export interface CsvConnectorOptions {
@@ -28,10 +42,22 @@ export interface CsvConnectorOptions {
   allowedRoots: string[];
 }
 
+const DEFAULT_TIMEOUT_SECONDS = 30;
+
+// Bytes to read, with what is known of them before parsing.
+interface OpenedFile {
+  stream: ReadableStream<Uint8Array>;
+  format: FileFormat;
+  close(): void;
+}
+
 /**
- * Reads a CSV file as record batches. `read()` honours `path` (instead of the
- * configured one), `batchSize` and `signal`; values stay strings, and column
- * types are inferred from the first batch when `inferTypes` is on.
+ * Reads a CSV, NDJSON or JSON file as record batches; the format comes from
+ * the config, else the extension, else (for a URL) the Content-Type, else
+ * CSV. `read()` honours `path` (instead of the configured path or url),
+ * `batchSize`, `cursor` (records past it, compared after reading: a file has
+ * no index) and `signal`. CSV values stay strings, with column types inferred
+ * from the first batch when `inferTypes` is on; JSON values keep their types.
  */
 export class CsvConnector implements Connector {
   #config: CsvConfig;
@@ -42,14 +68,11 @@ export class CsvConnector implements Connector {
     this.#allowedRoots = options.allowedRoots;
   }
 
-  /** Checks that the file exists, is a readable file and is inside an allowed directory. */
+  /** Checks that the file is readable: inside an allowed directory, or downloadable. */
   async check(): Promise<CheckResult> {
-    const path = await this.#resolve(this.#config.path);
-    try {
-      (await Deno.open(path)).close();
-    } catch (error) {
-      throw fileError(this.#config.path, error);
-    }
+    const opened = await this.#open({});
+    await opened.stream.cancel().catch(() => {});
+    opened.close();
     return { ok: true };
   }
 
@@ -60,47 +83,19 @@ export class CsvConnector implements Connector {
       columns = batch.columns;
       break;
     }
-    return [{ name: tableName(this.#config.path), columns }];
+    return [{ name: tableNameOf(this.#name({})), columns }];
   }
 
-  /** Reads the file (`request.path` overrides the configured path). */
+  /** Reads the file (`request.path` overrides the configured path or url). */
   async *read(request: ReadRequest = {}): AsyncGenerator<RecordBatch> {
-    const shown = request.path ?? this.#config.path;
-    const path = await this.#resolve(shown);
-    let file: Deno.FsFile;
+    const opened = await this.#open(request);
     try {
-      file = await Deno.open(path);
-    } catch (error) {
-      throw fileError(shown, error);
-    }
-    const { delimiter, quote, header, encoding, inferTypes } = this.#config;
-    const batches = parseCsv(file.readable, {
-      delimiter,
-      quote,
-      header,
-      encoding,
-      gzip: this.#config.gzip ?? shown.endsWith(".gz"),
-      batchSize: request.batchSize,
-      signal: request.signal,
-    });
-    let columns: Column[] | undefined;
-    try {
-      for await (const batch of batches) {
-        columns ??= inferTypes
-          ? inferColumnTypes(
-            batch.columns.map((column) => column.name),
-            batch.rows as (string | null)[][],
-          )
-          : batch.columns;
-        yield { columns, rows: batch.rows };
-      }
+      const batches = this.#parse(opened, request);
+      yield* request.cursor
+        ? rowsAfterCursor(batches, request.cursor, this.#what(request))
+        : batches;
     } finally {
-      // Normally closed with its stream; not when parsing failed to start.
-      try {
-        file.close();
-      } catch {
-        // Already closed.
-      }
+      opened.close();
     }
   }
 
@@ -119,27 +114,141 @@ export class CsvConnector implements Connector {
     return Promise.resolve();
   }
 
+  async *#parse(
+    opened: OpenedFile,
+    request: ReadRequest,
+  ): AsyncGenerator<RecordBatch> {
+    const { batchSize, signal } = request;
+    const { delimiter, quote, header, encoding, inferTypes } = this.#config;
+    let { stream } = opened;
+    let gzip = this.#config.gzip;
+    if (gzip === undefined) ({ stream, gzip } = await peekGzip(stream));
+    if (opened.format === "ndjson") {
+      this.#checkUtf8(request);
+      return yield* parseNdjson(stream, { batchSize, gzip, signal });
+    }
+    if (opened.format === "json") {
+      this.#checkUtf8(request);
+      const recordsPath = this.#config.records_path;
+      return yield* parseJsonArray(stream, {
+        batchSize,
+        gzip,
+        recordsPath,
+        signal,
+      });
+    }
+    const batches = parseCsv(stream, {
+      delimiter,
+      quote,
+      header,
+      encoding,
+      gzip,
+      batchSize,
+      signal,
+    });
+    let columns: Column[] | undefined;
+    for await (const batch of batches) {
+      columns ??= inferTypes
+        ? inferColumnTypes(
+          batch.columns.map((column) => column.name),
+          batch.rows as (string | null)[][],
+        )
+        : batch.columns;
+      yield { columns, rows: batch.rows };
+    }
+  }
+
+  // JSON is UTF-8 (RFC 8259); a configured legacy encoding is a mistake.
+  #checkUtf8(request: ReadRequest): void {
+    const { encoding } = this.#config;
+    if (new TextDecoder(encoding).encoding === "utf-8") return;
+    throw new SchemaError(
+      `Cannot read ${
+        this.#what(request)
+      }: JSON files are UTF-8, but the encoding is set to ${
+        JSON.stringify(encoding)
+      }; remove the encoding setting`,
+    );
+  }
+
+  async #open(request: ReadRequest): Promise<OpenedFile> {
+    const { url, format, timeout_seconds } = this.#config;
+    if (url !== undefined && request.path === undefined) {
+      const fetched = await fetchFile(url, {
+        timeoutMs: (timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+        signal: request.signal,
+        label: formatLabels[this.#format(request)],
+      });
+      return {
+        stream: fetched.body,
+        format: format ?? formatOfName(url) ??
+          formatOfContentType(fetched.contentType) ?? "csv",
+        close() {},
+      };
+    }
+    const shown = this.#name(request);
+    const label = formatLabels[this.#format(request)];
+    const path = await this.#resolve(shown, label);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path);
+    } catch (error) {
+      throw fileError(shown, label, error);
+    }
+    return {
+      stream: file.readable,
+      format: this.#format(request),
+      close() {
+        // Normally closed with its stream; not when parsing failed to start.
+        try {
+          file.close();
+        } catch {
+          // Already closed.
+        }
+      },
+    };
+  }
+
+  // The path or URL a read is of.
+  #name(request: ReadRequest): string {
+    return request.path ?? this.#config.path ?? this.#config.url ?? "";
+  }
+
+  // The format as known before any byte is read.
+  #format(request: ReadRequest): FileFormat {
+    return this.#config.format ?? formatOfName(this.#name(request)) ?? "csv";
+  }
+
+  // `CSV "sales.csv"`, for messages; a URL without its query.
+  #what(request: ReadRequest): string {
+    const name = this.#name(request);
+    const shown = request.path === undefined && this.#config.url !== undefined
+      ? shownUrl(name)
+      : name;
+    return `${formatLabels[this.#format(request)]} ${JSON.stringify(shown)}`;
+  }
+
   // Real path of `path`, refused unless inside an allowed root: resolving
   // symlinks first means neither ".." nor a link can lead outside.
-  async #resolve(path: string): Promise<string> {
+  async #resolve(path: string, label: string): Promise<string> {
     const root = this.#allowedRoots[0];
     const absolute = isAbsolute(path) || root === undefined
       ? resolve(path)
       : resolve(root, path);
     // The lexical check first, so nothing is said about files outside.
-    if (!await this.#isAllowed(absolute)) throw outside(path);
+    if (!await this.#isAllowed(absolute)) throw outside(path, label);
     let real: string;
     let info: Deno.FileInfo;
     try {
       real = await Deno.realPath(absolute);
       info = await Deno.stat(real);
     } catch (error) {
-      throw fileError(path, error);
+      throw fileError(path, label, error);
     }
-    if (!await this.#isAllowed(real)) throw outside(path);
+    if (!await this.#isAllowed(real)) throw outside(path, label);
     if (!info.isFile) {
       throw new SchemaError(
-        `Cannot read CSV ${JSON.stringify(path)}: not a regular file`,
+        `Cannot read ${label} ${JSON.stringify(path)}: not a regular file`,
       );
     }
     return real;
@@ -163,34 +272,32 @@ export class CsvConnector implements Connector {
   }
 }
 
-function outside(path: string): AuthError {
+function outside(path: string, label: string): AuthError {
   return new AuthError(
-    `Cannot read CSV ${
+    `Cannot read ${label} ${
       JSON.stringify(path)
     }: path is outside the allowed directories`,
   );
 }
 
-function fileError(path: string, error: unknown): ConnectorError {
-  const shown = JSON.stringify(path);
+function fileError(
+  path: string,
+  label: string,
+  error: unknown,
+): ConnectorError {
+  const shown = `${label} ${JSON.stringify(path)}`;
   if (error instanceof Deno.errors.NotFound) {
-    return new SchemaError(`Cannot read CSV ${shown}: file not found`, {
+    return new SchemaError(`Cannot read ${shown}: file not found`, {
       cause: error,
     });
   }
   if (error instanceof Deno.errors.PermissionDenied) {
-    return new AuthError(`Cannot read CSV ${shown}: permission denied`, {
+    return new AuthError(`Cannot read ${shown}: permission denied`, {
       cause: error,
     });
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return new ConnectionError(`Cannot read CSV ${shown}: ${detail}`, {
+  return new ConnectionError(`Cannot read ${shown}: ${detail}`, {
     cause: error,
   });
-}
-
-// "sales.csv.gz" → "sales"
-function tableName(path: string): string {
-  const name = basename(path).replace(/\.gz$/i, "");
-  return name.replace(/\.(csv|tsv|txt)$/i, "") || name;
 }

@@ -188,7 +188,7 @@ Deno.test("createConnector() refuses a taken name, a bad name and an unknown kin
       error.issues[0].path[0] === "name",
   );
   await assert.rejects(
-    createConnector(t.db, box, { ...SHOP, name: "x", kind: "mysql" }),
+    createConnector(t.db, box, { ...SHOP, name: "x", kind: "ftp" }),
     /kind: Unknown kind, expected one of postgres, warehouse, csv/,
   );
 });

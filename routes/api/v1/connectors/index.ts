@@ -1,11 +1,13 @@
+// GET lists connectors (secrets as `{ set: true }`); POST creates one.
+
 import { z } from "zod";
 import { define } from "../../../../lib/state.ts";
 import {
-  ConnectorConfigError,
   createConnector,
   listConnectors,
 } from "../../../../lib/connector/connector_store.ts";
-import { parseJsonBody, ProblemError } from "../../../../lib/api/problem.ts";
+import { connectorHttpError } from "../../../../lib/connector/connector_actions.ts";
+import { parseJsonBody } from "../../../../lib/api/problem.ts";
 
 const newConnectorSchema = z.object({
   name: z.string(),
@@ -23,17 +25,7 @@ export const handler = define.handlers({
     try {
       return ctx.json(await createConnector(db, box, body), { status: 201 });
     } catch (error) {
-      if (error instanceof ConnectorConfigError) {
-        throw new ProblemError(
-          422,
-          error.message,
-          error.issues.map((i) => ({
-            field: i.path.join("."),
-            message: i.message,
-          })),
-        );
-      }
-      throw error;
+      throw connectorHttpError(error);
     }
   },
 });

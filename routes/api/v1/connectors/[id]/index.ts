@@ -1,0 +1,70 @@
+// One connector: GET its public view, PUT new settings (an omitted or empty
+// secret keeps the stored one, null clears it), DELETE it. Built-ins: 409.
+
+import { z } from "zod";
+import { define } from "../../../../../lib/state.ts";
+import {
+  deleteConnector,
+  getConnector,
+  updateConnector,
+} from "../../../../../lib/connector/connector_store.ts";
+import {
+  connectorHttpError,
+  editableConnector,
+} from "../../../../../lib/connector/connector_actions.ts";
+import {
+  idParam,
+  parseJsonBody,
+  ProblemError,
+} from "../../../../../lib/api/problem.ts";
+
+// Unknown keys are dropped, so a client may PUT back what it got from GET
+// (id, builtin, timestamps and `{ set: true }` secrets included).
+const changesSchema = z.object({
+  name: z.string().optional(),
+  kind: z.string().optional(),
+  config: z.record(z.string(), z.unknown()),
+});
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const id = idParam(ctx.params.id, "Connector");
+    try {
+      return ctx.json(await getConnector(ctx.state.services.db, id));
+    } catch (error) {
+      throw connectorHttpError(error);
+    }
+  },
+  async PUT(ctx) {
+    const id = idParam(ctx.params.id, "Connector");
+    const { db, box } = ctx.state.services;
+    try {
+      const current = await editableConnector(db, id, "update");
+      const body = await parseJsonBody(ctx.req, changesSchema, "connector");
+      if (body.kind !== undefined && body.kind !== current.kind) {
+        const message =
+          `Cannot change the kind of a connector (it is "${current.kind}")`;
+        throw new ProblemError(422, message, [{ field: "kind", message }]);
+      }
+      return ctx.json(
+        await updateConnector(db, box, id, {
+          name: body.name,
+          config: body.config,
+        }),
+      );
+    } catch (error) {
+      throw connectorHttpError(error);
+    }
+  },
+  async DELETE(ctx) {
+    const id = idParam(ctx.params.id, "Connector");
+    const { db } = ctx.state.services;
+    try {
+      await editableConnector(db, id, "delete");
+      await deleteConnector(db, id);
+      return new Response(null, { status: 204 });
+    } catch (error) {
+      throw connectorHttpError(error);
+    }
+  },
+});

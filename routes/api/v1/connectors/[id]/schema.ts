@@ -1,0 +1,20 @@
+// GET: the connector's tables (objects, endpoints) with their columns.
+
+import { define } from "../../../../../lib/state.ts";
+import {
+  connectorHttpError,
+  discoverConnector,
+} from "../../../../../lib/connector/connector_actions.ts";
+import { idParam } from "../../../../../lib/api/problem.ts";
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const id = idParam(ctx.params.id, "Connector");
+    try {
+      const tables = await discoverConnector(ctx.state.services, id);
+      return ctx.json({ tables });
+    } catch (error) {
+      throw connectorHttpError(error);
+    }
+  },
+});
