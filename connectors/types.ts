@@ -26,6 +26,11 @@ export interface Column {
 export interface RecordBatch {
   columns: Column[];
   rows: unknown[][];
+  /**
+   * The same rows already encoded as PostgreSQL COPY text lines, when the
+   * producer has them (staged datasets do): COPY targets send it as is.
+   */
+  copyText?: string;
 }
 
 /** Result of `check()`. */

@@ -118,8 +118,14 @@ async function loadFrom(
     let batch: RecordBatch | undefined = first;
     while (batch !== undefined) {
       checkColumns(batch.columns, columns, shown);
-      rows += batch.rows.length;
-      if (batch.rows.length > 0) yield encodeCopyText(batch);
+      if (batch.copyText !== undefined) {
+        // Staged data is COPY text already: count its lines, parse nothing.
+        rows += countLines(batch.copyText);
+        if (batch.copyText.length > 0) yield batch.copyText;
+      } else {
+        rows += batch.rows.length;
+        if (batch.rows.length > 0) yield encodeCopyText(batch);
+      }
       batch = await nextBatch(iterator, request.signal);
     }
   }
@@ -232,6 +238,14 @@ async function copyInGroups(
     load.rowOffset = groupStart;
     await tx.copyFrom(copy, each(group));
   }
+}
+
+function countLines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+    count++;
+  }
+  return count;
 }
 
 async function* each(strings: string[]): AsyncGenerator<string> {

@@ -1,11 +1,17 @@
-// Staged step outputs. Each step writes its records as NDJSON chunk files
-// (one line a batch: a JSON array of rows) so that the next step can run on
-// another worker and stream them back. Memory stays bounded by batch size.
+// Staged step outputs. Each step writes its records as chunk files of
+// PostgreSQL COPY text lines (tab-separated, `\N` for null), so that the next
+// step can run on another worker and stream them back. A PostgreSQL target
+// streams the text as is, without parsing a value; other targets decode it
+// (copy_decode.ts). Memory stays bounded by batch size.
 
 import type { Column, RecordBatch } from "../../connectors/types.ts";
+import { encodeCopyText } from "../../connectors/postgres/copy_text.ts";
+import { decodeCopyText } from "./copy_decode.ts";
 
 // A new chunk file after this many bytes keeps single files manageable.
 const CHUNK_BYTES = 64 * 1024 * 1024;
+// Rows per batch read back (the writer's batches are not remembered).
+const READ_BATCH_ROWS = 10_000;
 
 /** Where a staged dataset lives and what it holds. */
 export interface StagedDataset {
@@ -55,7 +61,7 @@ export async function stageDataset(
         });
         chunkBytes = 0;
       }
-      const bytes = encoder.encode(JSON.stringify(batch.rows) + "\n");
+      const bytes = encoder.encode(batch.copyText ?? encodeCopyText(batch));
       await writeAll(file, bytes);
       chunkBytes += bytes.length;
       byteCount += bytes.length;
@@ -68,6 +74,26 @@ export async function stageDataset(
   const staged = { uri: dir, columns: columns ?? [], rowCount, byteCount };
   await Deno.writeTextFile(`${dir}/dataset.json`, JSON.stringify(staged));
   return staged;
+}
+
+/**
+ * A batch read back from a staged dataset: `copyText` holds its lines as
+ * staged, and `rows` decodes them only when a consumer asks.
+ */
+class StagedBatch implements RecordBatch {
+  readonly columns: Column[];
+  readonly copyText: string;
+  #rows?: unknown[][];
+
+  constructor(columns: Column[], copyText: string) {
+    this.columns = columns;
+    this.copyText = copyText;
+  }
+
+  get rows(): unknown[][] {
+    this.#rows ??= decodeCopyText(this.copyText, this.columns);
+    return this.#rows;
+  }
 }
 
 /** Streams a staged dataset back as record batches, chunk by chunk. */
@@ -84,10 +110,9 @@ export async function* readDataset(
       if (error instanceof Deno.errors.NotFound) break;
       throw error;
     }
-    for await (const line of readLines(file.readable)) {
-      if (line.length === 0) continue;
+    for await (const text of lineGroups(file.readable, READ_BATCH_ROWS)) {
       yielded = true;
-      yield { columns, rows: JSON.parse(line) };
+      yield new StagedBatch(columns, text);
     }
   }
   // Downstream steps still learn the columns of an empty dataset.
@@ -100,7 +125,7 @@ export async function dropDataset(uri: string): Promise<void> {
 }
 
 function chunkPath(dir: string, index: number): string {
-  return `${dir}/part-${String(index).padStart(5, "0")}.ndjson`;
+  return `${dir}/part-${String(index).padStart(5, "0")}.copy`;
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array) {
@@ -110,30 +135,32 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array) {
   }
 }
 
-async function* readLines(
+/** Yields the text in groups of whole lines, `rowsPerGroup` lines each. */
+async function* lineGroups(
   stream: ReadableStream<Uint8Array>,
+  rowsPerGroup: number,
 ): AsyncGenerator<string> {
-  let rest = "";
   // The cast reconciles deno.window's and lib.dom's stream typings.
   const decoder = new TextDecoderStream() as unknown as TransformStream<
     Uint8Array,
     string
   >;
+  let pending = "";
+  let lines = 0;
   for await (const text of stream.pipeThrough(decoder)) {
-    let start = 0;
-    let newline = text.indexOf("\n");
-    if (newline === -1) {
-      rest += text;
-      continue;
+    let groupStart = 0;
+    let from = 0;
+    let newline: number;
+    while ((newline = text.indexOf("\n", from)) !== -1) {
+      from = newline + 1;
+      if (++lines === rowsPerGroup) {
+        yield pending + text.slice(groupStart, from);
+        pending = "";
+        groupStart = from;
+        lines = 0;
+      }
     }
-    yield rest + text.slice(0, newline);
-    rest = "";
-    start = newline + 1;
-    while ((newline = text.indexOf("\n", start)) !== -1) {
-      yield text.slice(start, newline);
-      start = newline + 1;
-    }
-    rest = text.slice(start);
+    pending += text.slice(groupStart);
   }
-  if (rest) yield rest;
+  if (pending) yield pending;
 }

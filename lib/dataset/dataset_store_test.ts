@@ -27,7 +27,7 @@ Deno.test("stageDataset() then readDataset() gives back every row in order", asy
   let n = 0;
   for await (const batch of readDataset(staged)) {
     for (const row of batch.rows) {
-      assert.equal(row[0], String(n));
+      assert.equal(row[0], n);
       assert.equal(row[1], n % 1000 % 7 ? `n\n"${n % 1000}"\t` : null);
       n++;
     }
