@@ -2,6 +2,7 @@
 // whole-file multipart buffer), then hands the stored file's name to the form.
 
 import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 
 /** Props of {@linkcode CsvUpload}. */
 export interface CsvUploadProps {
@@ -13,6 +14,11 @@ export interface CsvUploadProps {
 export default function CsvUpload({ field }: CsvUploadProps) {
   const uploaded = useSignal("");
   const status = useSignal("");
+  // Marks the picker live: before hydration a chosen file would go unnoticed.
+  const hydrated = useSignal(false);
+  useEffect(() => {
+    hydrated.value = true;
+  }, []);
   const onChange = async (event: Event) => {
     const file = (event.target as HTMLInputElement).files?.[0];
     if (!file) return;
@@ -33,7 +39,7 @@ export default function CsvUpload({ field }: CsvUploadProps) {
     } bytes)`;
   };
   return (
-    <div class="upload">
+    <div class="upload" data-hydrated={hydrated.value ? "yes" : "no"}>
       <label>
         CSV file
         <input

@@ -29,7 +29,10 @@ Deno.test("a user uploads a CSV, presses Run and sees SUCCESS with the row count
       }
     });
     await page.goto(`${base}/`);
-    await page.click("text=Load a CSV");
+    await page.click("nav >> text=Load a CSV");
+    await page.waitForSelector('.upload[data-hydrated="yes"]', {
+      timeout: 30_000,
+    });
     await page.setInputFiles("#csv-file", {
       name: "people.csv",
       mimeType: "text/csv",

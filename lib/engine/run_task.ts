@@ -41,11 +41,43 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
     if (!task) return;
     const ref = { id: task.id, runId: task.pipeline_run_id };
     const step = task.definition.steps.find((s) => s.id === task.step_key)!;
+    const fused = step.type === "extract"
+      ? await claimStreamedLoad(deps, task, step.id)
+      : undefined;
     try {
       const ctx = await stepContext(deps, task, step, signal);
-      const result = await runStep(ctx);
+      if (!fused) {
+        const result = await runStep(ctx);
+        await finishTask(deps, job, ref, step.id, { ok: true, result });
+        return;
+      }
+      const loadCtx = await stepContext(deps, fused.task, fused.step, signal);
+      const result = await runExtractStep(
+        ctx,
+        (batches) => runLoadStep(loadCtx, batches),
+      );
+      const loadRef = { id: fused.task.id, runId: ref.runId };
+      if (result.streamed?.ok) {
+        await finishTask(deps, job, ref, step.id, { ok: true, result });
+        await finishTask(deps, null, loadRef, fused.step.id, {
+          ok: true,
+          result: result.streamed.result,
+        });
+        return;
+      }
+      // The load failed on its own: it runs again, with its retry budget,
+      // from the staged dataset, as an unstreamed load would.
+      const reason = deps.redact(errorMessage(result.streamed?.error));
+      await appendTaskLog(
+        deps.db,
+        loadRef,
+        "warn",
+        `streamed load failed: ${reason}; running it from the staged dataset`,
+      );
+      await releaseStreamedLoad(deps, fused.task.id);
       await finishTask(deps, job, ref, step.id, { ok: true, result });
     } catch (error) {
+      if (fused) await releaseStreamedLoad(deps, fused.task.id);
       const message = deps.redact(errorMessage(error));
       await appendTaskLog(deps.db, ref, "error", message).catch(() => {});
       if (job.attempts < job.max_attempts) {
@@ -99,6 +131,47 @@ export async function abandonTask(
       ok: false,
       error: reason,
     },
+  );
+}
+
+/**
+ * When an extract feeds exactly one load and nothing else, the load runs
+ * alongside it on the same worker, fed batch by batch, so reading and
+ * writing overlap instead of following each other. Marks that load RUNNING.
+ */
+async function claimStreamedLoad(
+  deps: EngineDeps,
+  task: TaskRow,
+  stepKey: string,
+): Promise<{ task: TaskRow; step: StepDefinition } | undefined> {
+  // Embedded PGlite is one session in this thread: a load's open transaction
+  // would block the extract's own queries, and there is no second core to gain.
+  if (deps.db.backend === "pglite") return undefined;
+  const consumers = task.definition.steps.filter((s) =>
+    s.needs.includes(stepKey)
+  );
+  const [load] = consumers;
+  if (
+    consumers.length !== 1 || load.type !== "load" || load.needs.length !== 1
+  ) {
+    return undefined;
+  }
+  const [row] = await deps.db.query<{ id: number }>(
+    `update task_run set status = 'RUNNING', attempt = attempt + 1,
+       started_at = now(), finished_at = null, error = null
+     where pipeline_run_id = $1 and step_key = $2 and status in ('PENDING', 'RUNNING')
+     returning id`,
+    [task.pipeline_run_id, load.id],
+  );
+  if (!row) return undefined;
+  return { task: { ...task, id: row.id, step_key: load.id }, step: load };
+}
+
+/** Puts a streamed load back to PENDING, for the normal path to take over. */
+async function releaseStreamedLoad(deps: EngineDeps, taskRunId: number) {
+  await deps.db.query(
+    "update task_run set status = 'PENDING', started_at = null where id = $1 and status = 'RUNNING'",
+    [taskRunId],
   );
 }
 
@@ -202,7 +275,7 @@ type Outcome = { ok: true; result: StepResult } | { ok: false; error: string };
 
 async function finishTask(
   deps: EngineDeps,
-  job: Pick<Job, "id">,
+  job: Pick<Job, "id"> | null,
   ref: { id: number; runId: number },
   stepKey: string,
   outcome: Outcome,
@@ -243,7 +316,7 @@ async function finishTask(
           ],
         );
       }
-      await completeJob(tx, job.id);
+      if (job) await completeJob(tx, job.id);
       await enqueueReadySuccessors(tx, ref.runId, stepKey);
     } else {
       await tx.query(
@@ -251,7 +324,7 @@ async function finishTask(
         [ref.id, outcome.error],
       );
       await skipDownstream(tx, ref.runId, stepKey);
-      await failJob(tx, job.id, outcome.error);
+      if (job) await failJob(tx, job.id, outcome.error);
     }
     const ended = await finishRunIfDone(tx, ref.runId);
     await announceRun(tx, ref.runId);

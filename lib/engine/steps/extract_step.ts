@@ -6,11 +6,29 @@ import { stageDataset } from "../../dataset/dataset_store.ts";
 import type { StepContext, StepResult } from "./step_context.ts";
 import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
 import { loadCursor, trackCursor } from "../extract_cursor.ts";
+import { teeBatches } from "../tee_batches.ts";
+import type { RecordBatch } from "../../../connectors/types.ts";
 
 type ExtractStep = Extract<StepDefinition, { type: "extract" }>;
 
-/** Runs an extract step. */
-export async function runExtractStep(ctx: StepContext): Promise<StepResult> {
+/** What a streamed load made of the extract's batches. */
+export type StreamedOutcome =
+  | { ok: true; result: StepResult }
+  | { ok: false; error: unknown };
+
+/** An extract's result, with the outcome of the load it fed, if any. */
+export interface ExtractResult extends StepResult {
+  streamed?: StreamedOutcome;
+}
+
+/**
+ * Runs an extract step. With `streamTo`, the batches also feed that consumer
+ * (a load step) while they are staged, so reading and loading overlap.
+ */
+export async function runExtractStep(
+  ctx: StepContext,
+  streamTo?: (batches: AsyncIterable<RecordBatch>) => Promise<StepResult>,
+): Promise<ExtractResult> {
   const step = ctx.step as ExtractStep;
   const connector = await ctx.deps.openConnector(step.connector, step.config);
   try {
@@ -29,14 +47,22 @@ export async function runExtractStep(ctx: StepContext): Promise<StepResult> {
     const tracked = step.cursor
       ? trackCursor(read, step.cursor.field)
       : undefined;
-    const dataset = await stageDataset(
-      ctx.datasetDir,
-      tracked?.batches ?? read,
-      {
-        signal: ctx.signal,
-        onProgress: (rows) => ctx.progress({ rowsOut: rows }),
-      },
-    );
+    const source = tracked?.batches ?? read;
+    const [toStage, toLoad] = streamTo ? teeBatches(source, 2) : [source];
+    const staging = stageDataset(ctx.datasetDir, toStage, {
+      signal: ctx.signal,
+      onProgress: (rows) => ctx.progress({ rowsOut: rows }),
+    });
+    const loading = streamTo?.(toLoad);
+    const [staged, loaded] = await Promise.allSettled([staging, loading]);
+    let streamed: StreamedOutcome | undefined;
+    if (streamTo) {
+      streamed = loaded.status === "fulfilled"
+        ? { ok: true, result: loaded.value! }
+        : { ok: false, error: loaded.reason };
+    }
+    if (staged.status === "rejected") throw staged.reason;
+    const dataset = staged.value;
     await ctx.log(
       "info",
       `read ${dataset.rowCount} rows (${dataset.columns.length} columns)`,
@@ -53,6 +79,7 @@ export async function runExtractStep(ctx: StepContext): Promise<StepResult> {
       rowsOut: dataset.rowCount,
       dataset,
       cursorValue,
+      streamed,
     };
   } finally {
     await connector.close();

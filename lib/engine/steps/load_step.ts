@@ -3,13 +3,19 @@
 // was, and a re-delivered job replays the whole load instead of adding to it.
 
 import { readDataset } from "../../dataset/dataset_store.ts";
-import type { WriteMode } from "../../../connectors/types.ts";
+import type { RecordBatch, WriteMode } from "../../../connectors/types.ts";
 import type { StepContext, StepResult } from "./step_context.ts";
 
-/** Runs a load step. */
-export async function runLoadStep(ctx: StepContext): Promise<StepResult> {
+/**
+ * Runs a load step from its input's staged dataset, or from `streamed`
+ * batches while the extract that makes them is still running.
+ */
+export async function runLoadStep(
+  ctx: StepContext,
+  streamed?: AsyncIterable<RecordBatch>,
+): Promise<StepResult> {
   const [input] = ctx.inputs;
-  if (!input) {
+  if (!input && !streamed) {
     throw new Error(`Cannot load: step "${ctx.step.id}" has no input dataset`);
   }
   const config = ctx.step.config as {
@@ -21,9 +27,11 @@ export async function runLoadStep(ctx: StepContext): Promise<StepResult> {
   try {
     await ctx.log(
       "info",
-      `loading ${input.rowCount} rows into "${config.table}" (${config.mode}) on connector "${ctx.step.connector}"`,
+      `loading ${
+        input ? `${input.rowCount} rows` : "rows as they are read"
+      } into "${config.table}" (${config.mode}) on connector "${ctx.step.connector}"`,
     );
-    const result = await connector.write(readDataset(input), {
+    const result = await connector.write(streamed ?? readDataset(input!), {
       table: config.table,
       mode: config.mode,
       keys: config.keys,
@@ -33,7 +41,10 @@ export async function runLoadStep(ctx: StepContext): Promise<StepResult> {
       "info",
       `loaded ${result.rowsWritten} rows into "${config.table}"`,
     );
-    return { rowsIn: input.rowCount, rowsOut: result.rowsWritten };
+    return {
+      rowsIn: input?.rowCount ?? result.rowsWritten,
+      rowsOut: result.rowsWritten,
+    };
   } finally {
     await connector.close();
   }
