@@ -31,6 +31,8 @@ export interface RecordBatch {
    * producer has them (staged datasets do): COPY targets send it as is.
    */
   copyText?: string;
+  /** The same as `copyText`, as UTF-8 bytes, when the producer has them. */
+  copyBytes?: Uint8Array;
 }
 
 /** Result of `check()`. */

@@ -4,6 +4,7 @@
 import type postgres from "postgres";
 import { type Db, type Queryable, quoteIdent } from "../../lib/db/db.ts";
 import { SchemaError } from "../errors.ts";
+import { CopyTextBatch, lineGroups } from "../../lib/dataset/copy_decode.ts";
 import type { Column, ReadCursor, ReadRequest, RecordBatch } from "../types.ts";
 import { bigintValue, columnTypeFromPg, selectExpression } from "./pg_types.ts";
 
@@ -123,6 +124,26 @@ export async function* readFromServer(
     })),
   );
   let sent = false;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (
+    !options.cursor && batchSize >= COPY_MIN_BATCH &&
+    names.every((n) => copySafe(n.name))
+  ) {
+    // Bulk read: COPY TO hands over COPY text, which a PostgreSQL target
+    // loads without a value being parsed on our side (rows decode lazily).
+    const readable = await sql.unsafe(`copy (${text}) to stdout`).readable();
+    try {
+      for await (const group of lineGroups(readable, batchSize)) {
+        options.signal?.throwIfAborted();
+        sent = true;
+        yield new CopyTextBatch(columns, group);
+      }
+    } finally {
+      readable.destroy();
+    }
+    if (!sent) yield { columns, rows: [] };
+    return;
+  }
   // deno-lint-ignore no-explicit-any
   const cursor = sql.unsafe(filtered.text, filtered.params as any[]).values()
     .cursor(
@@ -135,6 +156,21 @@ export async function* readFromServer(
     yield { columns, rows: Array.from(rows as unknown as unknown[][]) };
   }
   if (!sent) yield { columns, rows: [] };
+}
+
+// COPY TO is for bulk reads; previews and other small reads stop early,
+// which a cursor does cleanly.
+const COPY_MIN_BATCH = 1000;
+
+// Types whose COPY text means the same to every consumer: a PostgreSQL
+// target parses it, and copy_decode.ts turns it into the values the cursor
+// path would give (arrays, bytea and zone-less timestamps differ, so they
+// take the cursor path).
+const COPY_SAFE =
+  /^(bigint|integer|smallint|text|boolean|date|uuid|json|jsonb|double precision|real|numeric|character varying|character|timestamp with time zone)(\(.*\))?$/;
+
+function copySafe(pgType: string): boolean {
+  return COPY_SAFE.test(pgType);
 }
 
 /** Columns and PostgreSQL types of a query, without running it. */

@@ -12,6 +12,7 @@ import type {
   WriteResult,
 } from "../types.ts";
 import { encodeCopyText } from "./copy_text.ts";
+import { countByteLines } from "../../lib/dataset/copy_decode.ts";
 import { toConnectorError } from "./pg_errors.ts";
 import { pgTypeOf } from "./pg_types.ts";
 
@@ -114,11 +115,15 @@ async function loadFrom(
   }
   let rows = 0;
   // Never holds more than one batch: encoded and handed to COPY as it comes.
-  async function* copyText(): AsyncGenerator<string> {
+  async function* copyText(): AsyncGenerator<string | Uint8Array> {
     let batch: RecordBatch | undefined = first;
     while (batch !== undefined) {
       checkColumns(batch.columns, columns, shown);
-      if (batch.copyText !== undefined) {
+      if (batch.copyBytes !== undefined) {
+        // COPY text as bytes (a COPY TO read, a staged dataset): sent untouched.
+        rows += countByteLines(batch.copyBytes);
+        if (batch.copyBytes.length > 0) yield batch.copyBytes;
+      } else if (batch.copyText !== undefined) {
         // Staged data is COPY text already: count its lines, parse nothing.
         rows += countLines(batch.copyText);
         if (batch.copyText.length > 0) yield batch.copyText;
@@ -216,11 +221,11 @@ async function mergeStaging(
 async function copyInGroups(
   tx: Queryable,
   copy: string,
-  chunks: AsyncIterable<string>,
+  chunks: AsyncIterable<string | Uint8Array>,
   load: { rowOffset: number },
   rowsSoFar: () => number,
 ): Promise<void> {
-  let group: string[] = [];
+  let group: (string | Uint8Array)[] = [];
   let size = 0;
   let groupStart = 0;
   for await (const chunk of chunks) {
@@ -248,7 +253,9 @@ function countLines(text: string): number {
   return count;
 }
 
-async function* each(strings: string[]): AsyncGenerator<string> {
+async function* each(
+  strings: (string | Uint8Array)[],
+): AsyncGenerator<string | Uint8Array> {
   yield* strings;
 }
 

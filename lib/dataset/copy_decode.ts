@@ -2,7 +2,11 @@
 // that do not speak COPY. Splitting on tabs and newlines avoids JSON.parse,
 // which slows down badly on millions of short unique strings (V8 interns them).
 
-import type { Column, ColumnType } from "../../connectors/types.ts";
+import type {
+  Column,
+  ColumnType,
+  RecordBatch,
+} from "../../connectors/types.ts";
 
 const UNESCAPE = /\\(.)/g;
 
@@ -40,6 +44,13 @@ function converterFor(type: ColumnType): Convert {
       };
     case "json":
       return (text) => JSON.parse(text);
+    case "timestamptz":
+      // ISO 8601 (staged CSV) or PostgreSQL's "2024-03-01 10:20:30.1+00".
+      return (text) => {
+        const iso = text.replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00");
+        const date = new Date(iso);
+        return Number.isNaN(date.getTime()) ? text : date;
+      };
     default:
       return identity;
   }
@@ -74,4 +85,84 @@ export function decodeCopyText(text: string, columns: Column[]): unknown[][] {
     start = end + 1;
   }
   return rows;
+}
+
+/**
+ * A batch whose rows travel as COPY text lines (a staged dataset, or a
+ * PostgreSQL `COPY TO`), kept as the UTF-8 bytes they arrived as: COPY
+ * targets and the stager pass `copyBytes` on untouched; `copyText` and
+ * `rows` decode only when a consumer asks.
+ */
+export class CopyTextBatch implements RecordBatch {
+  readonly columns: Column[];
+  readonly copyBytes: Uint8Array;
+  #text?: string;
+  #rows?: unknown[][];
+
+  constructor(columns: Column[], copyBytes: Uint8Array) {
+    this.columns = columns;
+    this.copyBytes = copyBytes;
+  }
+
+  get copyText(): string {
+    this.#text ??= new TextDecoder().decode(this.copyBytes);
+    return this.#text;
+  }
+
+  get rows(): unknown[][] {
+    this.#rows ??= decodeCopyText(this.copyText, this.columns);
+    return this.#rows;
+  }
+}
+
+/** Number of lines ("\n"-terminated) in COPY bytes. */
+export function countByteLines(bytes: Uint8Array): number {
+  let count = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
+    count++;
+  }
+  return count;
+}
+
+/**
+ * Regroups byte `chunks` into groups of whole lines, `rowsPerGroup` lines
+ * each. Works on bytes: a newline byte never occurs inside a UTF-8 sequence,
+ * so nothing needs decoding.
+ */
+export async function* lineGroups(
+  chunks: AsyncIterable<Uint8Array>,
+  rowsPerGroup: number,
+): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let lines = 0;
+  for await (const chunk of chunks) {
+    let groupStart = 0;
+    let from = 0;
+    let newline: number;
+    while ((newline = chunk.indexOf(10, from)) !== -1) {
+      from = newline + 1;
+      if (++lines === rowsPerGroup) {
+        parts.push(chunk.subarray(groupStart, from));
+        yield concat(parts);
+        parts = [];
+        groupStart = from;
+        lines = 0;
+      }
+    }
+    if (groupStart < chunk.length) parts.push(chunk.subarray(groupStart));
+  }
+  if (parts.length > 0) yield concat(parts);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0].slice();
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

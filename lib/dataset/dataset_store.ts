@@ -6,7 +6,7 @@
 
 import type { Column, RecordBatch } from "../../connectors/types.ts";
 import { encodeCopyText } from "../../connectors/postgres/copy_text.ts";
-import { decodeCopyText } from "./copy_decode.ts";
+import { CopyTextBatch, countByteLines, lineGroups } from "./copy_decode.ts";
 
 // A new chunk file after this many bytes keeps single files manageable.
 const CHUNK_BYTES = 64 * 1024 * 1024;
@@ -51,7 +51,14 @@ export async function stageDataset(
     for await (const batch of batches) {
       options.signal?.throwIfAborted();
       columns ??= batch.columns;
-      if (batch.rows.length === 0) continue;
+      // Count COPY text lines when the batch has them: reading `rows` would
+      // decode every value of a lazily decoded batch.
+      const rows = batch.copyBytes !== undefined
+        ? countByteLines(batch.copyBytes)
+        : batch.copyText !== undefined
+        ? countLines(batch.copyText)
+        : batch.rows.length;
+      if (rows === 0) continue;
       if (!file || chunkBytes >= CHUNK_BYTES) {
         file?.close();
         file = await Deno.open(chunkPath(dir, chunkIndex++), {
@@ -61,11 +68,12 @@ export async function stageDataset(
         });
         chunkBytes = 0;
       }
-      const bytes = encoder.encode(batch.copyText ?? encodeCopyText(batch));
+      const bytes = batch.copyBytes ??
+        encoder.encode(batch.copyText ?? encodeCopyText(batch));
       await writeAll(file, bytes);
       chunkBytes += bytes.length;
       byteCount += bytes.length;
-      rowCount += batch.rows.length;
+      rowCount += rows;
       options.onProgress?.(rowCount);
     }
   } finally {
@@ -74,26 +82,6 @@ export async function stageDataset(
   const staged = { uri: dir, columns: columns ?? [], rowCount, byteCount };
   await Deno.writeTextFile(`${dir}/dataset.json`, JSON.stringify(staged));
   return staged;
-}
-
-/**
- * A batch read back from a staged dataset: `copyText` holds its lines as
- * staged, and `rows` decodes them only when a consumer asks.
- */
-class StagedBatch implements RecordBatch {
-  readonly columns: Column[];
-  readonly copyText: string;
-  #rows?: unknown[][];
-
-  constructor(columns: Column[], copyText: string) {
-    this.columns = columns;
-    this.copyText = copyText;
-  }
-
-  get rows(): unknown[][] {
-    this.#rows ??= decodeCopyText(this.copyText, this.columns);
-    return this.#rows;
-  }
 }
 
 /** Streams a staged dataset back as record batches, chunk by chunk. */
@@ -112,7 +100,7 @@ export async function* readDataset(
     }
     for await (const text of lineGroups(file.readable, READ_BATCH_ROWS)) {
       yielded = true;
-      yield new StagedBatch(columns, text);
+      yield new CopyTextBatch(columns, text);
     }
   }
   // Downstream steps still learn the columns of an empty dataset.
@@ -124,6 +112,15 @@ export async function dropDataset(uri: string): Promise<void> {
   await Deno.remove(uri, { recursive: true }).catch(() => {});
 }
 
+/** Number of lines ("\n"-terminated) in COPY text. */
+export function countLines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+    count++;
+  }
+  return count;
+}
+
 function chunkPath(dir: string, index: number): string {
   return `${dir}/part-${String(index).padStart(5, "0")}.copy`;
 }
@@ -133,34 +130,4 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array) {
   while (offset < bytes.length) {
     offset += await file.write(bytes.subarray(offset));
   }
-}
-
-/** Yields the text in groups of whole lines, `rowsPerGroup` lines each. */
-async function* lineGroups(
-  stream: ReadableStream<Uint8Array>,
-  rowsPerGroup: number,
-): AsyncGenerator<string> {
-  // The cast reconciles deno.window's and lib.dom's stream typings.
-  const decoder = new TextDecoderStream() as unknown as TransformStream<
-    Uint8Array,
-    string
-  >;
-  let pending = "";
-  let lines = 0;
-  for await (const text of stream.pipeThrough(decoder)) {
-    let groupStart = 0;
-    let from = 0;
-    let newline: number;
-    while ((newline = text.indexOf("\n", from)) !== -1) {
-      from = newline + 1;
-      if (++lines === rowsPerGroup) {
-        yield pending + text.slice(groupStart, from);
-        pending = "";
-        groupStart = from;
-        lines = 0;
-      }
-    }
-    pending += text.slice(groupStart);
-  }
-  if (pending) yield pending;
 }
