@@ -18,7 +18,8 @@ import { toConnectorError } from "./pg_errors.ts";
 import { readFromDb, readFromServer, readSql } from "./pg_reader.ts";
 import { columnTypeFromPg } from "./pg_types.ts";
 import { writeBatches } from "./pg_writer.ts";
-import { openServerPool, serverDb } from "./server_db.ts";
+import { openServerPool } from "./server_db.ts";
+import { poolDb } from "../../lib/db/postgres_db.ts";
 
 /** Options for {@linkcode PostgresConnector.fromConfig}. */
 export interface PostgresConnectorOptions {
@@ -69,7 +70,7 @@ export class PostgresConnector implements Connector {
       max: 4,
     });
     return new PostgresConnector({
-      db: serverDb(sql),
+      db: poolDb(sql),
       sql,
       schema: config.schema,
       where: `PostgreSQL at ${config.host}:${config.port} as ${

@@ -1,9 +1,9 @@
-// A connection pool to a user's PostgreSQL server, shaped as the platform's
-// `Db` so the loader runs unchanged on it and on the local warehouse.
+// A connection pool to a user's PostgreSQL server; `poolDb()` from lib/db
+// shapes it as the platform's `Db`, so the loader runs unchanged on it and on
+// the local warehouse.
 
 import postgres from "postgres";
-import { type Db, type Queryable, quoteIdent } from "../../lib/db/db.ts";
-import { copyIn } from "../../lib/db/postgres_copy.ts";
+import { quoteIdent } from "../../lib/db/db.ts";
 import type { PostgresConfig } from "./config.ts";
 import { bigintValue } from "./pg_types.ts";
 
@@ -66,37 +66,4 @@ export function openServerPool(
       search_path: quoteIdent(config.schema),
     },
   });
-}
-
-function queryable(sql: postgres.Sql | postgres.TransactionSql): Queryable {
-  return {
-    async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
-      // deno-lint-ignore no-explicit-any
-      return await sql.unsafe(text, params as any[]) as unknown as T[];
-    },
-    copyFrom(text, source) {
-      return copyIn(sql, text, source);
-    },
-  };
-}
-
-/** The pool as a `Db` (`backend` "postgres"); `close()` ends the pool. */
-export function serverDb(sql: postgres.Sql): Db {
-  return {
-    backend: "postgres",
-    ...queryable(sql),
-    transaction(fn) {
-      return sql.begin((tx) => fn(queryable(tx))) as Promise<never>;
-    },
-    async listen(channel, onNotify) {
-      const { unlisten } = await sql.listen(channel, onNotify);
-      return unlisten;
-    },
-    async notify(channel, payload) {
-      await sql.notify(channel, payload);
-    },
-    async close() {
-      await sql.end({ timeout: 5 });
-    },
-  };
 }

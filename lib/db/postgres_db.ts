@@ -52,10 +52,14 @@ export async function openPostgresDb(
     },
   });
   await sql`select 1`;
-  const base = queryable(sql);
+  return poolDb(sql);
+}
+
+/** A postgres.js pool as a `Db` (`backend` "postgres"); `close()` ends the pool. */
+export function poolDb(sql: postgres.Sql): Db {
   return {
     backend: "postgres",
-    ...base,
+    ...queryable(sql),
     transaction(fn) {
       return sql.begin((tx) => fn(queryable(tx))) as Promise<never>;
     },
