@@ -11,8 +11,7 @@ import type {
   WriteRequest,
   WriteResult,
 } from "../types.ts";
-import { encodeCopyText } from "./copy_text.ts";
-import { countByteLines } from "../../lib/dataset/copy_decode.ts";
+import { batchCopyText, batchRowCount } from "../../lib/dataset/copy_decode.ts";
 import { toConnectorError } from "./pg_errors.ts";
 import { pgTypeOf } from "./pg_types.ts";
 
@@ -119,18 +118,10 @@ async function loadFrom(
     let batch: RecordBatch | undefined = first;
     while (batch !== undefined) {
       checkColumns(batch.columns, columns, shown);
-      if (batch.copyBytes !== undefined) {
-        // COPY text as bytes (a COPY TO read, a staged dataset): sent untouched.
-        rows += countByteLines(batch.copyBytes);
-        if (batch.copyBytes.length > 0) yield batch.copyBytes;
-      } else if (batch.copyText !== undefined) {
-        // Staged data is COPY text already: count its lines, parse nothing.
-        rows += countLines(batch.copyText);
-        if (batch.copyText.length > 0) yield batch.copyText;
-      } else {
-        rows += batch.rows.length;
-        if (batch.rows.length > 0) yield encodeCopyText(batch);
-      }
+      // Staged or COPY TO data is COPY text already: sent as is, unparsed.
+      const count = batchRowCount(batch);
+      rows += count;
+      if (count > 0) yield batchCopyText(batch);
       batch = await nextBatch(iterator, request.signal);
     }
   }
@@ -243,14 +234,6 @@ async function copyInGroups(
     load.rowOffset = groupStart;
     await tx.copyFrom(copy, each(group));
   }
-}
-
-function countLines(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
-    count++;
-  }
-  return count;
 }
 
 async function* each(

@@ -7,6 +7,7 @@ import type {
   ColumnType,
   RecordBatch,
 } from "../../connectors/types.ts";
+import { encodeCopyText } from "../../connectors/postgres/copy_text.ts";
 
 const UNESCAPE = /\\(.)/g;
 
@@ -115,10 +116,31 @@ export class CopyTextBatch implements RecordBatch {
   }
 }
 
-/** Number of lines ("\n"-terminated) in COPY bytes. */
-export function countByteLines(bytes: Uint8Array): number {
+/**
+ * Rows in a batch, counted from its COPY text when it carries one: reading
+ * `rows` would decode every value of a lazily decoded batch.
+ */
+export function batchRowCount(batch: RecordBatch): number {
+  if (batch.copyBytes !== undefined) return countLines(batch.copyBytes, 10);
+  if (batch.copyText !== undefined) return countLines(batch.copyText, "\n");
+  return batch.rows.length;
+}
+
+/** The batch as COPY text: as it came when it carries it, encoded otherwise. */
+export function batchCopyText(batch: RecordBatch): string | Uint8Array {
+  return batch.copyBytes ?? batch.copyText ?? encodeCopyText(batch);
+}
+
+function countLines<T extends string | number>(
+  text: { indexOf(item: T, from?: number): number },
+  newline: T,
+): number {
   let count = 0;
-  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
+  for (
+    let i = text.indexOf(newline);
+    i !== -1;
+    i = text.indexOf(newline, i + 1)
+  ) {
     count++;
   }
   return count;

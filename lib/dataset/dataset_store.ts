@@ -5,8 +5,12 @@
 // (copy_decode.ts). Memory stays bounded by batch size.
 
 import type { Column, RecordBatch } from "../../connectors/types.ts";
-import { encodeCopyText } from "../../connectors/postgres/copy_text.ts";
-import { CopyTextBatch, countByteLines, lineGroups } from "./copy_decode.ts";
+import {
+  batchCopyText,
+  batchRowCount,
+  CopyTextBatch,
+  lineGroups,
+} from "./copy_decode.ts";
 
 // A new chunk file after this many bytes keeps single files manageable.
 const CHUNK_BYTES = 64 * 1024 * 1024;
@@ -51,13 +55,7 @@ export async function stageDataset(
     for await (const batch of batches) {
       options.signal?.throwIfAborted();
       columns ??= batch.columns;
-      // Count COPY text lines when the batch has them: reading `rows` would
-      // decode every value of a lazily decoded batch.
-      const rows = batch.copyBytes !== undefined
-        ? countByteLines(batch.copyBytes)
-        : batch.copyText !== undefined
-        ? countLines(batch.copyText)
-        : batch.rows.length;
+      const rows = batchRowCount(batch);
       if (rows === 0) continue;
       if (!file || chunkBytes >= CHUNK_BYTES) {
         file?.close();
@@ -68,8 +66,8 @@ export async function stageDataset(
         });
         chunkBytes = 0;
       }
-      const bytes = batch.copyBytes ??
-        encoder.encode(batch.copyText ?? encodeCopyText(batch));
+      const text = batchCopyText(batch);
+      const bytes = typeof text === "string" ? encoder.encode(text) : text;
       await writeAll(file, bytes);
       chunkBytes += bytes.length;
       byteCount += bytes.length;
@@ -110,15 +108,6 @@ export async function* readDataset(
 /** Removes a staged dataset's files. */
 export async function dropDataset(uri: string): Promise<void> {
   await Deno.remove(uri, { recursive: true }).catch(() => {});
-}
-
-/** Number of lines ("\n"-terminated) in COPY text. */
-export function countLines(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
-    count++;
-  }
-  return count;
 }
 
 function chunkPath(dir: string, index: number): string {

@@ -1,14 +1,16 @@
 // Hydration needs a real DOM: this test drives Chromium (when installed)
 // through playwright-core against a real server, the one place a port is used.
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { CHROMIUM_PATH, launchChromium } from "../../tests/chromium.ts";
 import { App } from "./app.ts";
 import { stopBundler } from "./bundler.ts";
 import { securityHeaders } from "./security_headers.ts";
 import { FIXTURE_ROOT } from "./test_util.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
+const hasChromium = await Deno.stat(CHROMIUM_PATH).then(
+  () => true,
+  () => false,
+);
 
 Deno.test({
   name:
@@ -24,10 +26,7 @@ Deno.test({
       signal: controller.signal,
       onListen() {},
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
