@@ -5,6 +5,7 @@
 import { loadConfig } from "./lib/config.ts";
 import { openServices, type Services } from "./lib/services.ts";
 import { createApp } from "./app.ts";
+import { ensureFirstAdmin } from "./lib/auth/first_admin.ts";
 import { Worker } from "./lib/queue/worker.ts";
 import { abandonTask, taskJobHandler } from "./lib/engine/run_task.ts";
 import { TASK_QUEUE } from "./lib/engine/start_run.ts";
@@ -52,6 +53,7 @@ async function main() {
     startScheduler(services.db, `${Deno.hostname()}:${Deno.pid}`);
   }
   if (roles.includes("web")) {
+    const admin = await ensureFirstAdmin(services.db, Deno.env.toObject());
     const app = await createApp(services);
     const server = app.listen({
       port: config.port,
@@ -63,6 +65,15 @@ async function main() {
           data_dir: config.dataDir,
           role: config.role,
         });
+        if (admin.kind === "created") {
+          console.error(`Created the admin account ${admin.email}.`);
+        } else if (admin.kind === "setup-link") {
+          // Printed, never logged: the link is a credential until used.
+          console.error(
+            `No account exists yet. Create the admin account within an hour at http://localhost:${port}/setup?token=${admin.token}`,
+          );
+        }
+        // Last: tools wait for this line.
         console.error(
           `ETL platform on http://localhost:${port} — database: ${services.dbLocation}; data: ${config.dataDir}`,
         );

@@ -175,7 +175,7 @@ async function measureOurs(
       `platform ready at ${platform.url} (pid ${platform.pid}); loading`,
     );
     const started = performance.now();
-    const response = await fetch(`${platform.url}/api/v1/csv-loads`, {
+    const response = await platform.fetch(`/api/v1/csv-loads`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -198,7 +198,7 @@ async function measureOurs(
     while (true) {
       await new Promise((done) => setTimeout(done, POLL_MS));
       try {
-        const poll = await fetch(`${platform.url}/api/v1/runs/${runId}`);
+        const poll = await platform.fetch(`/api/v1/runs/${runId}`);
         if (poll.status !== 200) {
           throw new Error(`status ${poll.status}: ${await poll.text()}`);
         }

@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { createScratchDatabase } from "../lib/db/test_db.ts";
 import {
   descendants,
+  type PlatformProcess,
   readMemoryMib,
   startPlatform,
 } from "./lib/platform_process.ts";
@@ -175,11 +176,11 @@ async function fingerprint(sql: Sql, table: string): Promise<Fingerprint> {
 }
 
 async function postJson(
-  base: string,
+  platform: PlatformProcess,
   path: string,
   body: unknown,
 ): Promise<Record<string, unknown>> {
-  const response = await fetch(`${base}${path}`, {
+  const response = await platform.fetch(path, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -208,7 +209,7 @@ async function measureOurs(
   onStarted(() => platform.stop());
   try {
     const idle = await readMemoryMib(platform.pid);
-    await postJson(platform.url, "/api/v1/connectors", {
+    await postJson(platform, "/api/v1/connectors", {
       name: "src_pg",
       kind: "postgres",
       config: {
@@ -218,7 +219,7 @@ async function measureOurs(
         user: "postgres",
       },
     });
-    const pipeline = await postJson(platform.url, "/api/v1/pipelines", {
+    const pipeline = await postJson(platform, "/api/v1/pipelines", {
       name: "pg_to_pg",
       steps: [
         {
@@ -242,7 +243,7 @@ async function measureOurs(
     );
     const started = performance.now();
     const { id: runId } = await postJson(
-      platform.url,
+      platform,
       `/api/v1/pipelines/${pipeline.id}/runs`,
       {},
     );
@@ -252,7 +253,7 @@ async function measureOurs(
     while (true) {
       await new Promise((done) => setTimeout(done, POLL_MS));
       try {
-        const poll = await fetch(`${platform.url}/api/v1/runs/${runId}`);
+        const poll = await platform.fetch(`/api/v1/runs/${runId}`);
         if (poll.status !== 200) {
           throw new Error(`status ${poll.status}: ${await poll.text()}`);
         }

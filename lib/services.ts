@@ -6,7 +6,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { openDb } from "./db/open_db.ts";
 import { SecretBox } from "./secrets/secret_box.ts";
-import { loadSecretKey } from "./secrets/secret_key.ts";
+import { loadKeyring } from "./secrets/secret_key.ts";
 import { redactSecrets } from "./secrets/redact.ts";
 import {
   ensureWarehouseConnector,
@@ -15,6 +15,8 @@ import {
 import { connectorKinds, openConnector } from "../connectors/registry.ts";
 import type { EngineDeps } from "./engine/engine_deps.ts";
 import { RunEventHub } from "./engine/run_events.ts";
+import { movedDestination } from "./connector/credential_destination.ts";
+import { recordAudit } from "./audit/audit_log.ts";
 
 /** The built-in CSV connector reading uploads and the allowed server directories. */
 export const FILES_CONNECTOR = "files";
@@ -24,6 +26,7 @@ export interface Services {
   config: Config;
   db: Db;
   dbLocation: string;
+  /** Seals and opens credentials; `box.keyring` is swapped in place by key rotation. */
   box: SecretBox;
   /** Where uploaded files are stored (always an allowed file root). */
   uploadsDir: string;
@@ -60,8 +63,8 @@ export async function openServices(
       uploadsDir,
       ...config.fileRoots.map((root) => resolve(root)),
     ];
-    const box = await SecretBox.fromKey(
-      await loadSecretKey({ secretKey: config.secretKey, dataDir }),
+    const box = new SecretBox(
+      await loadKeyring({ secretKey: config.secretKey, dataDir }),
     );
     await ensureWarehouseConnector(db);
     await ensureFilesConnector(db);
@@ -69,14 +72,40 @@ export async function openServices(
     const engine: EngineDeps = {
       db,
       dataDir,
-      async openConnector(name, stepConfig) {
+      async openConnector(name, stepConfig, use) {
         const connector = await resolveConnectorConfig(db, box, name);
         const kind = connectorKinds[connector.kind];
+        let decrypted = false;
         for (const field of kind?.secretFields ?? []) {
           const value = connector.config[field];
-          if (typeof value === "string" && value) secrets.add(value);
+          if (typeof value === "string" && value) {
+            secrets.add(value);
+            decrypted = true;
+          }
+        }
+        if (decrypted && use) {
+          await recordAudit(db, {
+            actor: { id: null, label: `run ${use.runId}` },
+            action: "secret.use",
+            target: {
+              type: "connector",
+              id: connector.id,
+              name: connector.name,
+            },
+            detail: { runId: use.runId, step: use.step },
+          });
         }
         const merged = { ...connector.config, ...stepConfig };
+        const moved = decrypted
+          ? movedDestination(connector.kind, connector.config, merged)
+          : [];
+        if (moved.length > 0) {
+          throw new Error(
+            `Cannot use connector "${name}": the step changes ${
+              moved.map((key) => `"${key}"`).join(", ")
+            }, which would send the connector's credentials elsewhere; change the connector itself`,
+          );
+        }
         return openConnector(connector.kind, merged, { db, fileRoots });
       },
       redact: (text) => redactSecrets(text, secrets),

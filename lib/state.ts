@@ -2,9 +2,13 @@
 
 import { createDefine } from "./web/mod.ts";
 import type { Services } from "./services.ts";
+import type { AuthorizeState } from "./rbac/authorize.ts";
 
-/** What middlewares put on `ctx.state`. */
-export interface State {
+/**
+ * What middlewares put on `ctx.state`: the services, then (authenticate)
+ * `user`, `ip`, `sessionToken`, then (authorize) `ownership`.
+ */
+export interface State extends AuthorizeState {
   services: Services;
 }
 

@@ -3,6 +3,7 @@ import { define } from "../lib/state.ts";
 import { listRuns } from "../lib/engine/run_view.ts";
 import { listPipelines } from "../lib/pipeline/pipeline_store.ts";
 import { RunList } from "../components/RunList.tsx";
+import { can } from "../lib/rbac/permissions.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -15,12 +16,14 @@ export const handler = define.handlers({
   },
 });
 
-export default define.page<typeof handler>(({ data }) => (
+export default define.page<typeof handler>(({ data, state }) => (
   <section>
     <h1>Dashboard</h1>
     <p>
       {data.pipelineCount} pipeline{data.pipelineCount === 1 ? "" : "s"}.{" "}
-      <a class="button" href="/load-csv">Load a CSV</a>
+      {can(state.user, "pipeline.create") && (
+        <a class="button" href="/load-csv" id="load-csv">Load a CSV</a>
+      )}
     </p>
     <h2>Recent runs</h2>
     <RunList runs={data.runs} />

@@ -8,6 +8,8 @@ import {
 } from "../lib/api/problem.ts";
 import { runCsvLoad } from "../lib/run_csv_load.ts";
 import CsvUpload from "../islands/CsvUpload.tsx";
+import { can } from "../lib/rbac/permissions.ts";
+import type { State } from "../lib/state.ts";
 
 interface Data {
   targets: { name: string; kind: string }[];
@@ -15,12 +17,30 @@ interface Data {
   values: Record<string, string>;
 }
 
-async function targets(
-  ctx: { state: { services: { db: import("../lib/db/db.ts").Db } } },
-) {
-  return await ctx.state.services.db.query<{ name: string; kind: string }>(
-    "select name, kind from connector where kind in ('postgres', 'warehouse') order by builtin desc, name",
+// The database connectors this user may load into: the built-in warehouse
+// and those whose credentials their role lets them use (pipeline_store.ts
+// refuses the others).
+async function targets(ctx: { state: State }) {
+  const rows = await ctx.state.services.db.query<{
+    name: string;
+    kind: string;
+    builtin: boolean;
+    owner_id: number | null;
+    shared: number[];
+  }>(
+    `select c.name, c.kind, c.builtin, c.owner_id, array(
+        select user_id from resource_share
+         where resource_type = 'connector' and resource_id = c.id
+      ) as shared
+      from connector c where c.kind in ('postgres', 'warehouse')
+      order by c.builtin desc, c.name`,
   );
+  return rows.filter((row) =>
+    row.builtin || can(ctx.state.user, "connector.use", {
+      ownerId: row.owner_id === null ? null : Number(row.owner_id),
+      sharedWith: (row.shared ?? []).map(Number),
+    })
+  ).map(({ name, kind }) => ({ name, kind }));
 }
 
 export const handler = define.handlers({
@@ -41,6 +61,7 @@ export const handler = define.handlers({
           ctx.state.services,
           parsed.data,
           "manual",
+          ctx.state,
         );
         return ctx.redirect(`/runs/${runId}`);
       } catch (error) {

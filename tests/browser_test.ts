@@ -11,7 +11,9 @@ Deno.test("a user uploads a CSV, presses Run and sees SUCCESS with the row count
   const base = await p.listen();
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
+    const context = await browser.newContext();
+    await p.signInBrowser(context, base);
+    const page = await context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(error.message));
     page.on("response", (response) => {

@@ -125,8 +125,9 @@ Deno.test("Test connection says OK with the server version, or why not without t
     assert.equal(okBody.ok, true);
     assert.match(okBody.version, /PostgreSQL/);
 
+    // Moving the connector needs the password entered again.
     const bad = await send(p, "PUT", `/api/v1/connectors/${good.id}`, {
-      config: { ...good.config, port: 1, password: undefined },
+      config: { ...good.config, port: 1, password: PASSWORD },
     });
     assert.equal(bad.status, 200, await bad.clone().text());
     const failed = await send(p, "POST", `/api/v1/connectors/${good.id}/test`);

@@ -12,7 +12,9 @@ Deno.test("a user creates a PostgreSQL connector in the form and Test connection
   const base = await p.listen();
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
+    const context = await browser.newContext();
+    await p.signInBrowser(context, base);
+    const page = await context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(error.message));
     page.on("response", (response) => {

@@ -9,12 +9,40 @@ import { createApp } from "../app.ts";
 import { startWorker } from "../main.ts";
 import { getRunView, type RunView } from "../lib/engine/run_view.ts";
 import { stopBundler } from "../lib/web/mod.ts";
+import type { BrowserContext } from "playwright-core";
+import type { Role } from "../lib/auth/principal.ts";
+import { createUser } from "../lib/auth/users.ts";
+import { createApiToken } from "../lib/auth/api_tokens.ts";
+import { createSession, SESSION_COOKIE } from "../lib/auth/sessions.ts";
+
+/** The password of every user a test creates. */
+export const TEST_PASSWORD = "correct horse battery staple";
+
+/** A user made for a test, with an API token. */
+export interface TestUser {
+  id: number;
+  email: string;
+  role: Role;
+  /** An API token of this user (`Authorization: Bearer …`). */
+  token: string;
+  /** Fetches as this user (same-origin, with the token). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** A fresh session cookie value (`etl_session=…`) for a browser. */
+  sessionCookie(): Promise<string>;
+}
 
 /** A running platform for one test. */
 export interface Platform {
   services: Services;
   dataDir: string;
+  /** The admin every platform starts with. */
+  admin: TestUser;
+  /** Fetches as the admin (pass an `authorization` header to act otherwise, "" for nobody). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Creates a user with `role` (and a token). */
+  createUser(role: Role, email?: string): Promise<TestUser>;
+  /** Adds the admin's session cookie to a Chromium context, for `base`. */
+  signInBrowser(context: BrowserContext, base: string): Promise<void>;
   /** Serves the app on a free loopback port (for the browser); returns its base URL. */
   listen(): Promise<string>;
   /** Waits (bounded by `maxWaits` notifications/polls) for a run to end. */
@@ -37,18 +65,64 @@ export async function startPlatform(
   const handler = app.handler();
   const worker = await startWorker(services);
   const servers: Deno.HttpServer[] = [];
-  return {
-    services,
-    dataDir,
-    fetch(path, init) {
+  const fetchAs =
+    (token: string | null) => (path: string, init?: RequestInit) => {
       const headers = new Headers(init?.headers);
       // Same-origin browser requests, as the CSRF rule expects.
       if (!headers.has("sec-fetch-site")) {
         headers.set("sec-fetch-site", "same-origin");
       }
+      if (!headers.has("authorization") && token) {
+        headers.set("authorization", `Bearer ${token}`);
+      } else if (headers.get("authorization") === "") {
+        headers.delete("authorization");
+      }
       return handler(
         new Request(`http://localhost${path}`, { ...init, headers }),
       );
+    };
+  let users = 0;
+  const createTestUser = async (
+    role: Role,
+    email = `${role}${++users}@example.test`,
+  ): Promise<TestUser> => {
+    const user = await createUser(services.db, {
+      email,
+      name: `${role} ${users}`,
+      role,
+      password: TEST_PASSWORD,
+    });
+    const { token } = await createApiToken(services.db, user.id, {
+      name: "test",
+    });
+    return {
+      id: user.id,
+      email,
+      role,
+      token,
+      fetch: fetchAs(token),
+      async sessionCookie() {
+        const session = await createSession(services.db, user.id, {
+          ip: "127.0.0.1",
+          userAgent: "test",
+        });
+        return `${SESSION_COOKIE}=${session.token}`;
+      },
+    };
+  };
+  const admin = await createTestUser("admin", "admin@example.test");
+  return {
+    services,
+    dataDir,
+    admin,
+    fetch: admin.fetch,
+    createUser: createTestUser,
+    async signInBrowser(context, base) {
+      const cookie = await admin.sessionCookie();
+      const [name, value] = cookie.split("=");
+      await context.addCookies([
+        { name, value, url: base, httpOnly: true, sameSite: "Lax" },
+      ]);
     },
     listen() {
       const { promise, resolve } = Promise.withResolvers<string>();

@@ -15,11 +15,36 @@ function freePort(): number {
 interface Started {
   child: Deno.ChildProcess;
   port: number;
+  /** What it printed up to "ETL platform on". */
+  output: string;
   stop(): Promise<Deno.CommandStatus>;
 }
 
+const ADMIN_ENV = {
+  ETL_ADMIN_EMAIL: "admin@example.test",
+  ETL_ADMIN_PASSWORD: "process-test-password",
+};
+
+/** Signs in through the API; returns the session's Cookie header. */
+async function signIn(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      email: ADMIN_ENV.ETL_ADMIN_EMAIL,
+      password: ADMIN_ENV.ETL_ADMIN_PASSWORD,
+    }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  await response.body?.cancel();
+  return response.headers.get("set-cookie")!.split(";")[0];
+}
+
 /** Starts main.ts and waits (bounded) for its "listening" line on stderr. */
-async function startProcess(dataDir: string): Promise<Started> {
+async function startProcess(
+  dataDir: string,
+  env: Record<string, string> = ADMIN_ENV,
+): Promise<Started> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN],
@@ -28,6 +53,7 @@ async function startProcess(dataDir: string): Promise<Started> {
       ETL_DATA_DIR: dataDir,
       ETL_LOG_LEVEL: "warn",
       HOST: "127.0.0.1",
+      ...env,
     },
     stdout: "null",
     stderr: "piped",
@@ -52,6 +78,7 @@ async function startProcess(dataDir: string): Promise<Started> {
   return {
     child,
     port,
+    output: seen,
     async stop() {
       child.kill("SIGTERM");
       return await child.status;
@@ -71,11 +98,16 @@ Deno.test("deno task start keeps data across restarts and locks its data directo
         backend: "pglite",
         status: "ok",
       });
+      assert.match(
+        first.output,
+        /Created the admin account admin@example\.test/,
+      );
+      const cookie = await signIn(first.port);
       const created = await fetch(
         `http://127.0.0.1:${first.port}/api/v1/pipelines`,
         {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", cookie },
           body: JSON.stringify({
             name: "kept_across_restarts",
             steps: [
@@ -118,13 +150,36 @@ Deno.test("deno task start keeps data across restarts and locks its data directo
 
     const again = await startProcess(dataDir);
     try {
+      // Sessions live in the database: they survive the restart too.
       const list = await fetch(
         `http://127.0.0.1:${again.port}/api/v1/pipelines`,
+        { headers: { cookie: await signIn(again.port) } },
       );
       const names = (await list.json()).map((p: { name: string }) => p.name);
       assert.deepEqual(names, ["kept_across_restarts"]);
     } finally {
       await again.stop();
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a first start without ETL_ADMIN_EMAIL prints a one-time setup link", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "etl_setup_" });
+  try {
+    const started = await startProcess(dataDir, {});
+    try {
+      const link = /http:\/\/localhost:\d+\/setup\?token=([\w-]+)/.exec(
+        started.output,
+      );
+      assert.ok(link, `start-up output: ${started.output}`);
+      // Nothing is open before the admin exists.
+      const runs = await fetch(`http://127.0.0.1:${started.port}/api/v1/runs`);
+      assert.equal(runs.status, 401);
+      await runs.body?.cancel();
+    } finally {
+      await started.stop();
     }
   } finally {
     await Deno.remove(dataDir, { recursive: true });

@@ -24,6 +24,8 @@ export interface PlatformProcess {
   pid: number;
   /** The last lines the platform wrote (stdout and stderr). */
   outputTail(): string;
+  /** `fetch` on the platform as its admin (an API token made at start). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Stops the process: SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<Deno.CommandStatus>;
 }
@@ -67,7 +69,13 @@ export async function startPlatform(
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "main.ts"],
     cwd: REPO_ROOT,
-    env: { ...options.env, PORT: String(port), HOST: "127.0.0.1" },
+    env: {
+      ETL_ADMIN_EMAIL: BENCH_ADMIN.email,
+      ETL_ADMIN_PASSWORD: BENCH_ADMIN.password,
+      ...options.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -81,10 +89,16 @@ export async function startPlatform(
   const status = child.status.then((value) => (exited = value));
   const outputTail = () => tail.join("\n");
   let stopping: Promise<Deno.CommandStatus> | undefined;
+  let token = "";
   const platform: PlatformProcess = {
     url,
     pid: child.pid,
     outputTail,
+    fetch(path, init) {
+      const headers = new Headers(init?.headers);
+      headers.set("authorization", `Bearer ${token}`);
+      return fetch(`${url}${path}`, { ...init, headers });
+    },
     stop() {
       stopping ??= (async () => {
         if (!exited) {
@@ -119,7 +133,10 @@ export async function startPlatform(
         signal: AbortSignal.timeout(2_000),
       });
       await response.body?.cancel();
-      if (response.status === 200) return platform;
+      if (response.status === 200) {
+        token = await adminToken(url);
+        return platform;
+      }
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       await platform.stop();
@@ -131,6 +148,39 @@ export async function startPlatform(
     }
     await new Promise((done) => setTimeout(done, 250));
   }
+}
+
+/** The admin every benchmarked platform is started with. */
+export const BENCH_ADMIN = {
+  email: "bench@example.test",
+  password: "benchmark-admin-password",
+};
+
+/** Signs in as the bench admin and makes an API token. */
+async function adminToken(url: string): Promise<string> {
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(BENCH_ADMIN),
+  });
+  if (login.status !== 200) {
+    throw new Error(
+      `Cannot sign in to the platform: ${login.status} ${await login.text()}`,
+    );
+  }
+  await login.body?.cancel();
+  const cookie = login.headers.get("set-cookie")!.split(";")[0];
+  const created = await fetch(`${url}/api/v1/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json", cookie },
+    body: JSON.stringify({ name: "bench" }),
+  });
+  if (created.status !== 201) {
+    throw new Error(
+      `Cannot create an API token: ${created.status} ${await created.text()}`,
+    );
+  }
+  return (await created.json()).token;
 }
 
 /** Resident memory of a process from `/proc/<pid>/status`, in MiB: peak (VmHWM) and current (VmRSS). */

@@ -186,9 +186,13 @@ export class HttpClient {
     try {
       return JSON.parse(text);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      // V8's message quotes the start of the body, which may hold part of a
+      // secret that whole-secret redaction can't recognise: say where only.
+      const detail = error instanceof SyntaxError
+        ? jsonErrorPosition(error.message, text)
+        : "unreadable";
       throw new DataError(
-        this.redact(`${what}: response is not JSON: ${detail}`),
+        this.redact(`${what}: response is not JSON (${detail})`),
         { cause: error },
       );
     }
@@ -227,4 +231,12 @@ function networkFailure(error: unknown): string {
     )
     : "";
   return cause ? `${message}: ${cause}` : message;
+}
+
+/** "at position N of M characters" from a JSON.parse error, without content. */
+function jsonErrorPosition(message: string, text: string): string {
+  const position = /position (\d+)/.exec(message)?.[1];
+  return position
+    ? `syntax error at position ${position} of ${text.length} characters`
+    : `syntax error in ${text.length} characters`;
 }

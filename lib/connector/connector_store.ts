@@ -11,6 +11,7 @@ import {
   ConnectorConfigError,
   ConnectorNotFoundError,
 } from "./connector_errors.ts";
+import { movedDestination } from "./credential_destination.ts";
 import {
   decryptSecrets,
   secretFieldsSet,
@@ -50,6 +51,8 @@ export interface ResolvedConnector {
 /** What `createConnector()` needs. */
 export interface NewConnector {
   name: string;
+  /** The user who creates it and may then edit it. */
+  ownerId?: number | null;
   kind: string;
   config: Record<string, unknown>;
 }
@@ -88,9 +91,14 @@ export async function createConnector(
   return await db.transaction(async (tx) => {
     await checkNameFree(tx, what, connector.name);
     const [row] = await tx.query<ConnectorRow>(
-      `insert into ${CONNECTOR} (name, kind, config) values ($1, $2, $3)
-       returning *`,
-      [connector.name, connector.kind, publicPart(config, kind.secretFields)],
+      `insert into ${CONNECTOR} (name, kind, config, owner_id)
+       values ($1, $2, $3, $4) returning *`,
+      [
+        connector.name,
+        connector.kind,
+        publicPart(config, kind.secretFields),
+        connector.ownerId ?? null,
+      ],
     );
     await storeSecrets(tx, box, row.id, config, kind.secretFields);
     return toView(row, await secretFieldsSet(tx, row.id));
@@ -119,6 +127,7 @@ export async function updateConnector(
     const stored = await decryptSecrets(tx, box, row.id);
     const merged = { ...changes.config };
     const cleared: string[] = [];
+    const kept: string[] = [];
     for (const field of kind.secretFields) {
       const value = merged[field];
       if (value === null) {
@@ -126,11 +135,26 @@ export async function updateConnector(
         delete merged[field];
       } else if (value === undefined || value === "" || isSetMarker(value)) {
         // Write-only: a form that never saw the secret sends nothing back.
-        if (field in stored) merged[field] = stored[field];
-        else delete merged[field];
+        if (field in stored) {
+          merged[field] = stored[field];
+          kept.push(field);
+        } else delete merged[field];
       }
     }
     const config = validate(what, row.kind, merged);
+    const moved = movedDestination(row.kind, row.config, config);
+    if (kept.length > 0 && moved.length > 0) {
+      // The stored secret was given for the old server, not this one.
+      throw new ConnectorConfigError(
+        `${what}: changing ${moved.join(", ")} needs ${
+          kept.join(", ")
+        } entered again`,
+        kept.map((field) => ({
+          path: ["config", field],
+          message: `Enter it again: ${moved.join(", ")} changed`,
+        })),
+      );
+    }
     const [updated] = await tx.query<ConnectorRow>(
       `update ${CONNECTOR} set name = $2, config = $3, updated_at = now()
         where id = $1 returning *`,

@@ -4,6 +4,14 @@
 import type { Db } from "../db/db.ts";
 import type { Connector } from "../../connectors/types.ts";
 
+/** Which TaskRun opens a connector: the secret.use audit event names it. */
+export interface ConnectorUse {
+  runId: number;
+  taskRunId: number;
+  /** The step's id in the pipeline. */
+  step: string;
+}
+
 /** Dependencies of the TaskRun executor. */
 export interface EngineDeps {
   db: Db;
@@ -12,10 +20,13 @@ export interface EngineDeps {
   /**
    * Opens the connector named `name` with the step's `config` laid over the
    * connector's own (secrets decrypted here, never stored with the step).
+   * With `use`, decrypting the connector's secrets is recorded in the audit
+   * log as a `secret.use` by that run.
    */
   openConnector(
     name: string,
     stepConfig: Record<string, unknown>,
+    use?: ConnectorUse,
   ): Promise<Connector>;
   /** Removes secrets from text before it is stored or shown. */
   redact(text: string): string;

@@ -12,6 +12,8 @@ export const TASK_QUEUE = "task";
 export interface StartRunOptions {
   trigger?: "manual" | "schedule" | "api";
   params?: Record<string, unknown>;
+  /** The user who started it (null: the scheduler or the platform). */
+  createdBy?: number | null;
 }
 
 /** Starts a run of the pipeline's current version; returns the run id. */
@@ -22,8 +24,9 @@ export async function startPipelineRun(
 ): Promise<number> {
   return await db.transaction(async (tx) => {
     const [run] = await tx.query<{ id: number; version_id: number }>(
-      `insert into pipeline_run (pipeline_id, pipeline_version_id, trigger, params)
-       select p.id, v.id, $2, $3::text::jsonb
+      `insert into pipeline_run
+         (pipeline_id, pipeline_version_id, trigger, params, created_by)
+       select p.id, v.id, $2, $3::text::jsonb, $4
        from pipeline p
        join pipeline_version v on v.pipeline_id = p.id and v.version = p.current_version
        where p.id = $1
@@ -32,6 +35,7 @@ export async function startPipelineRun(
         pipelineId,
         options.trigger ?? "manual",
         JSON.stringify(options.params ?? {}),
+        options.createdBy ?? null,
       ],
     );
     if (!run) {

@@ -1,126 +1,138 @@
-// Encrypts connector credentials at rest (AES-256-GCM, Web Crypto). The key id
-// stored beside each ciphertext lets key rotation tell old rows from new.
+// Envelope encryption of connector credentials (AES-256-GCM, Web Crypto):
+// each secret gets its own random data key, and only that data key is
+// encrypted ("wrapped") by the keyring's active master key, so rotating the
+// master key re-wraps 32-byte keys and never touches the secrets themselves.
 
-const IV_BYTES = 12;
+import {
+  importAesKey,
+  Keyring,
+  type KeySource,
+  openWith,
+  sealWith,
+} from "./keyring.ts";
+
+export { decodeKey, generateKey, toBase64 } from "./keyring.ts";
+
+const DATA_KEY_BYTES = 32;
 
 /** An encrypted secret as stored in the `credential` table. */
 export interface SealedSecret {
-  /** First 16 hex characters of the SHA-256 of the raw key. */
+  /** Id of the master key: first 16 hex characters of its SHA-256. */
   keyId: string;
-  /** Base64 of iv ‖ ciphertext (the GCM tag included). */
+  /**
+   * The data key wrapped by that master key (base64 of iv ‖ key ‖ tag); null
+   * for a legacy secret sealed directly by the master key.
+   */
+  wrappedKey: string | null;
+  /** Base64 of iv ‖ ciphertext ‖ tag, under the data key (or the master key when legacy). */
   ciphertext: string;
 }
 
-/** Encrypts and decrypts secrets with one AES-256-GCM key. */
+/** Seals and opens secrets with per-secret data keys wrapped by a {@linkcode Keyring}. */
 export class SecretBox {
-  #key: CryptoKey;
-  /** Identifies the key without revealing it. */
-  readonly keyId: string;
+  /** The master keys; swap them in place with `keyring.activate()` / `replace()`. */
+  readonly keyring: Keyring;
 
-  private constructor(key: CryptoKey, keyId: string) {
-    this.#key = key;
-    this.keyId = keyId;
+  constructor(keyring: Keyring) {
+    this.keyring = keyring;
   }
 
-  /** Builds a box from a base64-encoded 32-byte key. */
+  /** A box over a keyring of one base64 key (tests, tools). */
   static async fromKey(base64Key: string): Promise<SecretBox> {
-    const raw = decodeKey(base64Key);
-    const key = await crypto.subtle.importKey(
-      "raw",
-      raw,
-      { name: "AES-GCM" },
-      false,
-      ["encrypt", "decrypt"],
-    );
-    return new SecretBox(key, await keyIdOf(raw));
+    return new SecretBox(await Keyring.fromKeys([base64Key]));
   }
 
-  /** Encrypts `plaintext` with a fresh random IV. */
+  /** A box over base64 keys, the active one first. */
+  static async fromKeys(
+    base64Keys: string[],
+    source?: KeySource,
+  ): Promise<SecretBox> {
+    return new SecretBox(await Keyring.fromKeys(base64Keys, source));
+  }
+
+  /** The id of the master key that wraps new data keys. */
+  get keyId(): string {
+    return this.keyring.activeKeyId;
+  }
+
+  /** Encrypts `plaintext` under a fresh data key wrapped by the active master key. */
   async encrypt(plaintext: string): Promise<SealedSecret> {
-    const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-    const sealed = new Uint8Array(
-      await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv },
-        this.#key,
+    const dataKey = crypto.getRandomValues(new Uint8Array(DATA_KEY_BYTES));
+    try {
+      const ciphertext = await sealWith(
+        await importAesKey(dataKey),
         new TextEncoder().encode(plaintext),
-      ),
-    );
-    const joined = new Uint8Array(IV_BYTES + sealed.length);
-    joined.set(iv);
-    joined.set(sealed, IV_BYTES);
-    return { keyId: this.keyId, ciphertext: toBase64(joined) };
+      );
+      const wrapped = await this.keyring.seal(dataKey);
+      return { keyId: wrapped.keyId, wrappedKey: wrapped.sealed, ciphertext };
+    } finally {
+      dataKey.fill(0);
+    }
   }
 
-  /** Decrypts a secret sealed by this key; the error never shows plaintext. */
-  async decrypt(secret: SealedSecret): Promise<string> {
-    if (secret.keyId !== this.keyId) {
-      throw new Error(
-        `Cannot decrypt credential: it was encrypted with key ${secret.keyId}, but the current key is ${this.keyId}`,
-      );
-    }
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = fromBase64(secret.ciphertext);
-    } catch {
-      throw new Error("Cannot decrypt credential: ciphertext is not base64");
-    }
-    if (bytes.length <= IV_BYTES) {
-      throw new Error("Cannot decrypt credential: ciphertext is too short");
-    }
-    try {
-      const plain = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES) },
-        this.#key,
-        bytes.subarray(IV_BYTES),
+  /**
+   * Decrypts a sealed secret (envelope or legacy). `what` names it in
+   * errors, e.g. `credential of connector "shop"`; errors never show plaintext.
+   */
+  async decrypt(secret: SealedSecret, what = "credential"): Promise<string> {
+    if (secret.wrappedKey === null) {
+      const plain = await this.keyring.open(
+        secret.keyId,
+        secret.ciphertext,
+        what,
       );
       return new TextDecoder().decode(plain);
-    } catch {
-      throw new Error(
-        `Cannot decrypt credential: ciphertext was altered or does not match key ${this.keyId}`,
+    }
+    const dataKey = await this.#unwrap(secret, what);
+    try {
+      const plain = await openWith(
+        await importAesKey(dataKey),
+        secret.ciphertext,
+        what,
       );
+      return new TextDecoder().decode(plain);
+    } finally {
+      dataKey.fill(0);
     }
   }
-}
 
-/** Decodes a base64 key and checks it is 32 bytes. */
-export function decodeKey(base64Key: string): Uint8Array<ArrayBuffer> {
-  let raw: Uint8Array<ArrayBuffer>;
-  try {
-    raw = fromBase64(base64Key.trim());
-  } catch {
-    throw new Error(
-      "Cannot use secret key: it is not valid base64, make one with `openssl rand -base64 32`",
+  /**
+   * The same secret under the active master key: its data key re-wrapped
+   * (the ciphertext stays), or, for a legacy secret, sealed anew in an
+   * envelope.
+   */
+  async rewrap(
+    secret: SealedSecret,
+    what = "credential",
+  ): Promise<SealedSecret> {
+    if (secret.wrappedKey === null) {
+      return await this.encrypt(await this.decrypt(secret, what));
+    }
+    const dataKey = await this.#unwrap(secret, what);
+    try {
+      const wrapped = await this.keyring.seal(dataKey);
+      return {
+        keyId: wrapped.keyId,
+        wrappedKey: wrapped.sealed,
+        ciphertext: secret.ciphertext,
+      };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  async #unwrap(
+    secret: SealedSecret,
+    what: string,
+  ): Promise<Uint8Array<ArrayBuffer>> {
+    const dataKey = await this.keyring.open(
+      secret.keyId,
+      secret.wrappedKey!,
+      what,
     );
+    if (dataKey.length !== DATA_KEY_BYTES) {
+      throw new Error(`Cannot decrypt ${what}: its data key is malformed`);
+    }
+    return dataKey;
   }
-  if (raw.length !== 32) {
-    throw new Error(
-      `Cannot use secret key: it decodes to ${raw.length} bytes, expected 32, make one with \`openssl rand -base64 32\``,
-    );
-  }
-  return raw;
-}
-
-async function keyIdOf(raw: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
-  return Array.from(
-    digest.subarray(0, 8),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-}
-
-/** Base64 of `bytes`. */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i++) {
-    binary += String.fromCharCode(bytes[i]);
-  }
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }

@@ -53,6 +53,8 @@ export interface FsRoutesOptions {
 type AnyComponent = PageComponent<any, any>;
 
 interface Route<State> {
+  /** The pattern as written, e.g. `/runs/:id`. */
+  path: string;
   pattern: PathPattern;
   /** Methods handled; null means all. */
   methods: Set<string> | null;
@@ -117,6 +119,7 @@ export class App<State = Record<string, unknown>> {
     handler: HandlerFn<never, State>,
   ): this {
     this.#routes.push({
+      path,
       pattern: parsePath(path),
       methods: new Set(methods),
       middlewares: [],
@@ -156,6 +159,7 @@ export class App<State = Record<string, unknown>> {
       }
       seen.set(shape, route.file);
       this.#routes.push({
+        path: route.pattern,
         pattern,
         methods: allowedMethods(route),
         middlewares: route.middlewares,
@@ -233,6 +237,17 @@ export class App<State = Record<string, unknown>> {
     return new Response(html, { ...init, headers });
   }
 
+  /**
+   * Every route: its pattern and the methods it answers (null: any method).
+   * Lets checks that must cover all routes (e.g. permissions) enumerate them.
+   */
+  routes(): { path: string; methods: string[] | null }[] {
+    return this.#routes.map((route) => ({
+      path: route.path,
+      methods: route.methods ? [...route.methods] : null,
+    }));
+  }
+
   /** The request handler, for `Deno.serve()` or for tests. */
   handler(): (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
     return (req, info) => this.#dispatch(req, info);
@@ -281,11 +296,17 @@ export class App<State = Record<string, unknown>> {
       endpoint,
     ];
     const layouts = route ? route.layouts : this.#rootLayouts;
-    const ctx: Context<State> = new Context(req, found?.params ?? {}, {
-      chain,
-      render: (ctx, vnode, init) => this.#render(ctx, vnode, layouts, init),
-      errorResponse: (ctx, error) => this.#errorResponse(ctx, error),
-    }, info);
+    const ctx: Context<State> = new Context(
+      req,
+      found?.params ?? {},
+      {
+        chain,
+        render: (ctx, vnode, init) => this.#render(ctx, vnode, layouts, init),
+        errorResponse: (ctx, error) => this.#errorResponse(ctx, error),
+      },
+      info,
+      route?.path ?? null,
+    );
     return ctx.next();
   }
 

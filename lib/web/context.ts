@@ -96,6 +96,8 @@ export class Context<State> {
   readonly info: Deno.ServeHandlerInfo | undefined;
   /** Path parameters of the matched route, e.g. `{ id: "42" }`. */
   readonly params: Record<string, string>;
+  /** The matched route's pattern, e.g. `/runs/:id`; null when none matched. */
+  readonly route: string | null;
   /** Per-request data that middlewares fill in for later handlers. */
   state: State;
   /** The thrown value while rendering an error response. */
@@ -109,10 +111,12 @@ export class Context<State> {
     params: Record<string, string>,
     internals: ContextInternals<State>,
     info?: Deno.ServeHandlerInfo,
+    route: string | null = null,
   ) {
     this.req = req;
     this.url = new URL(req.url);
     this.params = params;
+    this.route = route;
     this.state = {} as State;
     this.info = info;
     this.#internals = internals;

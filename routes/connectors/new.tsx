@@ -1,6 +1,8 @@
 // A new connector: pick a kind, then fill in the form generated from that
 // kind's config schema. Works without JavaScript: the form posts here.
 
+import { recordAudit } from "../../lib/audit/audit_log.ts";
+import { requestActor } from "../../lib/auth/request_actor.ts";
 import { page } from "../../lib/web/mod.ts";
 import { define } from "../../lib/state.ts";
 import type { FieldError } from "../../lib/api/problem.ts";
@@ -63,6 +65,14 @@ export const handler = define.handlers({
           name: submitted.name,
           kind: kind.name,
           config: submitted.config,
+          ownerId: ctx.state.user?.userId,
+        });
+        await recordAudit(db, {
+          actor: requestActor(ctx.state),
+          action: "connector.create",
+          target: { type: "connector", id: view.id, name: view.name },
+          ip: ctx.state.ip,
+          detail: { kind: view.kind },
         });
         return ctx.redirect(`/connectors/${view.id}`);
       } catch (error) {

@@ -1,3 +1,5 @@
+import { recordAudit } from "../../lib/audit/audit_log.ts";
+import { requestActor } from "../../lib/auth/request_actor.ts";
 import { HttpError, page } from "../../lib/web/mod.ts";
 import { define } from "../../lib/state.ts";
 import { getPipeline } from "../../lib/pipeline/pipeline_store.ts";
@@ -5,6 +7,8 @@ import { listRuns } from "../../lib/engine/run_view.ts";
 import { startPipelineRun } from "../../lib/engine/start_run.ts";
 import { idParam } from "../../lib/api/problem.ts";
 import { RunList } from "../../components/RunList.tsx";
+import { can } from "../../lib/rbac/permissions.ts";
+import { getUser } from "../../lib/auth/users.ts";
 
 async function load(
   ctx: {
@@ -27,25 +31,44 @@ export const handler = define.handlers({
       pipelineId: pipeline.id,
       limit: 20,
     });
-    return page({ pipeline, runs });
+    const ownerId = ctx.state.ownership?.ownerId;
+    const owner = ownerId
+      ? await getUser(ctx.state.services.db, ownerId)
+      : null;
+    return page({ pipeline, runs, ownerEmail: owner?.email ?? null });
   },
   // The Run button.
   async POST(ctx) {
     const pipeline = await load(ctx);
     const runId = await startPipelineRun(ctx.state.services.db, pipeline.id, {
       trigger: "manual",
+      createdBy: ctx.state.user?.userId,
+    });
+    await recordAudit(ctx.state.services.db, {
+      actor: requestActor(ctx.state),
+      action: "pipeline.run",
+      target: { type: "pipeline", id: pipeline.id, name: pipeline.name },
+      ip: ctx.state.ip,
+      detail: { runId, trigger: "manual" },
     });
     return ctx.redirect(`/runs/${runId}`);
   },
 });
 
-export default define.page<typeof handler>(({ data }) => (
+export default define.page<typeof handler>(({ data, state }) => (
   <section>
     <h1>{data.pipeline.name}</h1>
     <p>{data.pipeline.description}</p>
-    <form method="post">
-      <button type="submit" id="run-pipeline">Run now</button>
-    </form>
+    {data.ownerEmail && (
+      <p class="hint">
+        Owner <span id="owner">{data.ownerEmail}</span>
+      </p>
+    )}
+    {can(state.user, "pipeline.run", state.ownership ?? undefined) && (
+      <form method="post">
+        <button type="submit" id="run-pipeline">Run now</button>
+      </form>
+    )}
     <h2>Steps (version {data.pipeline.current_version})</h2>
     <table>
       <thead>

@@ -3,7 +3,11 @@
 // the last successful run's largest value are read.
 
 import { stageDataset } from "../../dataset/dataset_store.ts";
-import type { StepContext, StepResult } from "./step_context.ts";
+import {
+  connectorUse,
+  type StepContext,
+  type StepResult,
+} from "./step_context.ts";
 import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
 import { loadCursor, trackCursor } from "../extract_cursor.ts";
 import { teeBatches } from "../tee_batches.ts";
@@ -30,7 +34,11 @@ export async function runExtractStep(
   streamTo?: (batches: AsyncIterable<RecordBatch>) => Promise<StepResult>,
 ): Promise<ExtractResult> {
   const step = ctx.step as ExtractStep;
-  const connector = await ctx.deps.openConnector(step.connector, step.config);
+  const connector = await ctx.deps.openConnector(
+    step.connector,
+    step.config,
+    connectorUse(ctx),
+  );
   try {
     const after = step.cursor
       ? await loadCursor(ctx.deps.db, ctx.pipelineId, step.id)

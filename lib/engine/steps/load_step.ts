@@ -4,7 +4,11 @@
 
 import { readDataset } from "../../dataset/dataset_store.ts";
 import type { RecordBatch, WriteMode } from "../../../connectors/types.ts";
-import type { StepContext, StepResult } from "./step_context.ts";
+import {
+  connectorUse,
+  type StepContext,
+  type StepResult,
+} from "./step_context.ts";
 
 /**
  * Runs a load step from its input's staged dataset, or from `streamed`
@@ -23,7 +27,11 @@ export async function runLoadStep(
     mode: WriteMode;
     keys?: string[];
   };
-  const connector = await ctx.deps.openConnector(ctx.step.connector, {});
+  const connector = await ctx.deps.openConnector(
+    ctx.step.connector,
+    {},
+    connectorUse(ctx),
+  );
   try {
     await ctx.log(
       "info",

@@ -3,7 +3,7 @@
 import type { StagedDataset } from "../../dataset/dataset_store.ts";
 import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
 import type { LogLevel } from "../../log/logger.ts";
-import type { EngineDeps } from "../engine_deps.ts";
+import type { ConnectorUse, EngineDeps } from "../engine_deps.ts";
 
 /** The context of one attempt of one TaskRun. */
 export interface StepContext {
@@ -29,4 +29,9 @@ export interface StepResult {
   dataset?: StagedDataset;
   /** For incremental extracts: the largest cursor value read. */
   cursorValue?: string | number | null;
+}
+
+/** The TaskRun a step opens its connector for, as the audit log records it. */
+export function connectorUse(ctx: StepContext): ConnectorUse {
+  return { runId: ctx.runId, taskRunId: ctx.taskRunId, step: ctx.step.id };
 }

@@ -11,6 +11,7 @@ export const handler = define.handlers({
       ctx.state.services,
       request,
       "api",
+      ctx.state,
     );
     return ctx.json({ run_id: runId, pipeline_id: pipelineId }, {
       status: 201,

@@ -1,9 +1,17 @@
 // A connector's page: its generated edit form, Test connection, links to its
-// schema and a preview, and Delete. Built-ins show no edit or delete. Every
-// action is a plain form post here (`_action`), so no JavaScript is needed.
+// schema and a preview, Delete, and who it is shared with. Built-ins show no
+// edit or delete, and each part shows only to those whose role allows it.
+// Every action is a plain form post here (`_action`), so no JavaScript is
+// needed.
 
-import { page } from "../../../lib/web/mod.ts";
+import { recordAudit } from "../../../lib/audit/audit_log.ts";
+import { requestActor } from "../../../lib/auth/request_actor.ts";
+import { changedSecrets } from "../../../lib/connector/connector_audit.ts";
+import { HttpError, page } from "../../../lib/web/mod.ts";
 import { define, type State } from "../../../lib/state.ts";
+import { can, type Ownership } from "../../../lib/rbac/permissions.ts";
+import { listShares, setShares, type Share } from "../../../lib/rbac/shares.ts";
+import { getUser } from "../../../lib/auth/users.ts";
 import {
   type FieldError,
   idParam,
@@ -29,8 +37,17 @@ import {
 } from "../../../components/ConnectorForm.tsx";
 import ConnectorTest from "../../../islands/ConnectorTest.tsx";
 
+/** Who owns the connector and who it is shared with. */
+interface Sharing {
+  ownerEmail: string | null;
+  shares: Share[];
+  /** Everyone it could be shared with; null when this user may not share. */
+  choices: { id: number; email: string }[] | null;
+}
+
 interface Data {
   connector: ConnectorView;
+  sharing: Sharing;
   kind: ConnectorKindInfo | undefined;
   name: string;
   config: Record<string, unknown>;
@@ -48,9 +65,40 @@ async function load(ctx: { params: Record<string, string>; state: State }) {
   }
 }
 
-function data(connector: ConnectorView, more: Partial<Data> = {}): Data {
+/** Whether the request's user may change who the connector is shared with. */
+function canShare(state: State, ownership: Ownership | null): boolean {
+  return ownership !== null &&
+    can(state.user, "connector.share", ownership);
+}
+
+async function sharing(state: State, id: number): Promise<Sharing> {
+  const { db } = state.services;
+  const ownership = state.ownership;
+  const owner = ownership?.ownerId
+    ? await getUser(db, ownership.ownerId)
+    : null;
+  // Built-ins are everyone's already: there is nothing to share.
+  const choices = canShare(state, ownership) && !ownership?.everyone
+    ? (await db.query<{ id: number; email: string }>(
+      `select id, email from app_user order by email`,
+    )).map((u) => ({ id: Number(u.id), email: u.email }))
+      .filter((u) => u.id !== ownership?.ownerId)
+    : null;
+  return {
+    ownerEmail: owner?.email ?? null,
+    shares: await listShares(db, "connector", id),
+    choices,
+  };
+}
+
+async function data(
+  state: State,
+  connector: ConnectorView,
+  more: Partial<Data> = {},
+): Promise<Data> {
   return {
     connector,
+    sharing: await sharing(state, connector.id),
     kind: describeConnectorKind(connector.kind),
     name: connector.name,
     config: connector.config,
@@ -64,7 +112,12 @@ function data(connector: ConnectorView, more: Partial<Data> = {}): Data {
 export const handler = define.handlers({
   async GET(ctx) {
     const connector = await load(ctx);
-    return page(data(connector, { saved: ctx.url.searchParams.has("saved") }));
+    return page(
+      await data(ctx.state, connector, {
+        saved: ctx.url.searchParams.has("saved") ||
+          ctx.url.searchParams.has("shared"),
+      }),
+    );
   },
   async POST(ctx) {
     const connector = await load(ctx);
@@ -72,9 +125,42 @@ export const handler = define.handlers({
     const form = await ctx.req.formData();
     const action = String(form.get("_action") ?? "save");
     if (action === "test") {
-      return page(data(connector, {
-        test: await testConnector(services, connector.id),
-      }));
+      return page(
+        await data(ctx.state, connector, {
+          test: await testConnector(services, connector.id),
+        }),
+      );
+    }
+    if (action === "share") {
+      // The route asks for connector.edit; sharing asks for more (the owner).
+      if (!canShare(ctx.state, ctx.state.ownership)) {
+        throw new HttpError(
+          403,
+          `Your role (${ctx.state.user?.role}) does not allow connector.share here`,
+        );
+      }
+      const userIds = form.getAll("user").map(Number);
+      if (userIds.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
+        throw new ProblemError(
+          422,
+          `Cannot share connector "${connector.name}": user must be user ids`,
+          [{ field: "user", message: "must be user ids" }],
+        );
+      }
+      const shares = await setShares(
+        services.db,
+        "connector",
+        connector.id,
+        userIds,
+      );
+      await recordAudit(services.db, {
+        actor: requestActor(ctx.state),
+        action: "connector.share",
+        target: { type: "connector", id: connector.id, name: connector.name },
+        ip: ctx.state.ip,
+        detail: { userIds: shares.map((share) => share.userId) },
+      });
+      return ctx.redirect(`/connectors/${connector.id}?shared`);
     }
     try {
       await editableConnector(
@@ -87,6 +173,12 @@ export const handler = define.handlers({
     }
     if (action === "delete") {
       await deleteConnector(services.db, connector.id);
+      await recordAudit(services.db, {
+        actor: requestActor(ctx.state),
+        action: "connector.delete",
+        target: { type: "connector", id: connector.id, name: connector.name },
+        ip: ctx.state.ip,
+      });
       return ctx.redirect("/connectors");
     }
     const kind = describeConnectorKind(connector.kind)!;
@@ -97,6 +189,13 @@ export const handler = define.handlers({
         await updateConnector(services.db, services.box, connector.id, {
           name: submitted.name,
           config: submitted.config,
+        });
+        await recordAudit(services.db, {
+          actor: requestActor(ctx.state),
+          action: "connector.update",
+          target: { type: "connector", id: connector.id, name: submitted.name },
+          ip: ctx.state.ip,
+          detail: { secretsChanged: changedSecrets(submitted.config) },
         });
         return ctx.redirect(`/connectors/${connector.id}?saved`);
       } catch (error) {
@@ -112,14 +211,23 @@ export const handler = define.handlers({
         config[field] = connector.config[field];
       } else delete config[field];
     }
-    return page(data(connector, { name: submitted.name, config, errors }), {
-      status: 422,
-    });
+    return page(
+      await data(ctx.state, connector, {
+        name: submitted.name,
+        config,
+        errors,
+      }),
+      { status: 422 },
+    );
   },
 });
 
-export default define.page<typeof handler>(({ data }) => {
-  const { connector, kind } = data;
+export default define.page<typeof handler>(({ data, state }) => {
+  const { connector, kind, sharing } = data;
+  const ownership = state.ownership ?? undefined;
+  const canUse = can(state.user, "connector.use", ownership);
+  const canEdit = can(state.user, "connector.edit", ownership);
+  const sharedWith = new Set(sharing.shares.map((share) => share.userId));
   return (
     <section>
       <p class="hint">
@@ -129,17 +237,28 @@ export default define.page<typeof handler>(({ data }) => {
       <p class="hint">
         {kind?.label ?? connector.kind}
         {connector.builtin && " · built in: it cannot be edited or deleted"}
+        {sharing.ownerEmail && (
+          <>
+            {" "}· owner <span id="owner">{sharing.ownerEmail}</span>
+          </>
+        )}
       </p>
       {data.saved && <p class="ok" id="saved">Saved.</p>}
-      <ConnectorTest id={connector.id} initial={data.test} />
-      <p class="connector-links">
-        <a href={`/connectors/${connector.id}/schema`} id="browse-schema">
-          Schema
-        </a>{" "}
-        ·{" "}
-        <a href={`/connectors/${connector.id}/preview`} id="preview">Preview</a>
-      </p>
-      {!connector.builtin && kind && (
+      {canUse && (
+        <>
+          <ConnectorTest id={connector.id} initial={data.test} />
+          <p class="connector-links">
+            <a href={`/connectors/${connector.id}/schema`} id="browse-schema">
+              Schema
+            </a>{" "}
+            ·{" "}
+            <a href={`/connectors/${connector.id}/preview`} id="preview">
+              Preview
+            </a>
+          </p>
+        </>
+      )}
+      {canEdit && !connector.builtin && kind && (
         <>
           <h2>Settings</h2>
           <ConnectorForm
@@ -157,6 +276,47 @@ export default define.page<typeof handler>(({ data }) => {
             </button>
           </form>
         </>
+      )}
+      <h2>Shared with</h2>
+      {connector.builtin
+        ? (
+          <p class="hint" id="shared-with">
+            Everyone: built-in connectors are everyone's.
+          </p>
+        )
+        : sharing.shares.length === 0
+        ? (
+          <p class="hint" id="shared-with">
+            Nobody: only its owner and admins may change it.
+          </p>
+        )
+        : (
+          <ul id="shared-with">
+            {sharing.shares.map((share) => (
+              <li key={share.userId}>{share.email}</li>
+            ))}
+          </ul>
+        )}
+      {sharing.choices && (
+        <form method="post" class="shares" id="share-form">
+          <input type="hidden" name="_action" value="share" />
+          <p class="hint">
+            Editors it is shared with may change, test and browse it like its
+            owner.
+          </p>
+          {sharing.choices.map((user) => (
+            <label key={user.id}>
+              <input
+                type="checkbox"
+                name="user"
+                value={String(user.id)}
+                checked={sharedWith.has(user.id)}
+              />{" "}
+              {user.email}
+            </label>
+          ))}
+          <button type="submit" id="save-shares">Save sharing</button>
+        </form>
       )}
     </section>
   );

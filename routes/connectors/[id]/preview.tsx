@@ -1,6 +1,7 @@
 // Preview: the first rows of a table, a query or a file of a connector. A GET
 // form, so a preview is a link that can be shared and reloaded.
 
+import { auditConnectorUse } from "../../../lib/connector/connector_audit.ts";
 import { page } from "../../../lib/web/mod.ts";
 import { define } from "../../../lib/state.ts";
 import {
@@ -45,6 +46,7 @@ export const handler = define.handlers({
         status = 422;
       } else {
         try {
+          await auditConnectorUse(services.db, ctx.state, id, "preview");
           preview = await previewConnector(services, id, parsed.data);
         } catch (error) {
           if (!(error instanceof ConnectorActionError)) throw error;

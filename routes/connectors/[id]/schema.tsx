@@ -1,6 +1,7 @@
 // A connector's schema: its tables (objects, endpoints), columns and types,
 // each with a link to preview its first rows.
 
+import { auditConnectorUse } from "../../../lib/connector/connector_audit.ts";
 import { page } from "../../../lib/web/mod.ts";
 import { define } from "../../../lib/state.ts";
 import { idParam } from "../../../lib/api/problem.ts";
@@ -25,6 +26,7 @@ export const handler = define.handlers({
     let tables: DiscoveredTable[] = [];
     let failure: string | null = null;
     try {
+      await auditConnectorUse(services.db, ctx.state, id, "schema");
       tables = await discoverConnector(services, id);
     } catch (error) {
       if (!(error instanceof ConnectorActionError)) throw error;

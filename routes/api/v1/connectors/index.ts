@@ -1,5 +1,7 @@
 // GET lists connectors (secrets as `{ set: true }`); POST creates one.
 
+import { recordAudit } from "../../../../lib/audit/audit_log.ts";
+import { requestActor } from "../../../../lib/auth/request_actor.ts";
 import { z } from "zod";
 import { define } from "../../../../lib/state.ts";
 import {
@@ -23,7 +25,18 @@ export const handler = define.handlers({
     const body = await parseJsonBody(ctx.req, newConnectorSchema, "connector");
     const { db, box } = ctx.state.services;
     try {
-      return ctx.json(await createConnector(db, box, body), { status: 201 });
+      const created = await createConnector(db, box, {
+        ...body,
+        ownerId: ctx.state.user?.userId,
+      });
+      await recordAudit(db, {
+        actor: requestActor(ctx.state),
+        action: "connector.create",
+        target: { type: "connector", id: created.id, name: created.name },
+        ip: ctx.state.ip,
+        detail: { kind: created.kind },
+      });
+      return ctx.json(created, { status: 201 });
     } catch (error) {
       throw connectorHttpError(error);
     }

@@ -1,6 +1,9 @@
 // One connector: GET its public view, PUT new settings (an omitted or empty
 // secret keeps the stored one, null clears it), DELETE it. Built-ins: 409.
 
+import { recordAudit } from "../../../../../lib/audit/audit_log.ts";
+import { requestActor } from "../../../../../lib/auth/request_actor.ts";
+import { changedSecrets } from "../../../../../lib/connector/connector_audit.ts";
 import { z } from "zod";
 import { define } from "../../../../../lib/state.ts";
 import {
@@ -46,12 +49,18 @@ export const handler = define.handlers({
           `Cannot change the kind of a connector (it is "${current.kind}")`;
         throw new ProblemError(422, message, [{ field: "kind", message }]);
       }
-      return ctx.json(
-        await updateConnector(db, box, id, {
-          name: body.name,
-          config: body.config,
-        }),
-      );
+      const updated = await updateConnector(db, box, id, {
+        name: body.name,
+        config: body.config,
+      });
+      await recordAudit(db, {
+        actor: requestActor(ctx.state),
+        action: "connector.update",
+        target: { type: "connector", id, name: updated.name },
+        ip: ctx.state.ip,
+        detail: { secretsChanged: changedSecrets(body.config) },
+      });
+      return ctx.json(updated);
     } catch (error) {
       throw connectorHttpError(error);
     }
@@ -61,7 +70,14 @@ export const handler = define.handlers({
     const { db } = ctx.state.services;
     try {
       await editableConnector(db, id, "delete");
+      const gone = await getConnector(db, id);
       await deleteConnector(db, id);
+      await recordAudit(db, {
+        actor: requestActor(ctx.state),
+        action: "connector.delete",
+        target: { type: "connector", id, name: gone.name },
+        ip: ctx.state.ip,
+      });
       return new Response(null, { status: 204 });
     } catch (error) {
       throw connectorHttpError(error);

@@ -6,6 +6,7 @@ import {
   previewConnector,
   previewRequestSchema,
 } from "../../../../../lib/connector/connector_actions.ts";
+import { auditConnectorUse } from "../../../../../lib/connector/connector_audit.ts";
 import { idParam, parseJsonBody } from "../../../../../lib/api/problem.ts";
 import { getConnector } from "../../../../../lib/connector/connector_store.ts";
 
@@ -21,6 +22,7 @@ export const handler = define.handlers({
         previewRequestSchema,
         "preview request",
       );
+      await auditConnectorUse(services.db, ctx.state, id, "preview");
       return ctx.json(await previewConnector(services, id, request));
     } catch (error) {
       throw connectorHttpError(error);

@@ -6,12 +6,14 @@ import {
   connectorHttpError,
   testConnector,
 } from "../../../../../lib/connector/connector_actions.ts";
+import { auditConnectorUse } from "../../../../../lib/connector/connector_audit.ts";
 import { idParam } from "../../../../../lib/api/problem.ts";
 
 export const handler = define.handlers({
   async POST(ctx) {
     const id = idParam(ctx.params.id, "Connector");
     try {
+      await auditConnectorUse(ctx.state.services.db, ctx.state, id, "test");
       return ctx.json(await testConnector(ctx.state.services, id));
     } catch (error) {
       throw connectorHttpError(error);
