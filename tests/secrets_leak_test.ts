@@ -457,7 +457,10 @@ Deno.test("connector secrets appear in no dump, response, page, log, audit event
     for (const dump of [logical, physical]) {
       // Recent rows made it into the dump (PGlite flushes on dump).
       assert.ok(dump.includes("leak_echo_500"), "connectors are in the dump");
-      assert.ok(dump.includes("response is not JSON"), "task errors are in the dump");
+      assert.ok(
+        dump.includes("response is not JSON"),
+        "task errors are in the dump",
+      );
     }
     assertNoSecret("the logical dump of every table", logical);
     assertNoSecret(`the ${TEST_BACKEND} dump`, physical);
