@@ -26,7 +26,9 @@ export async function createApp(services: Services): Promise<App<State>> {
     return ctx.next();
   });
   // Every route goes through these two: who is asking, and may they.
-  app.use(authenticate(() => services.db));
+  app.use(authenticate(() => services.db, {
+    trustProxy: services.config.trustProxy,
+  }));
   app.use(authorize(() => services.db));
   // Pages and API answers are per-user: no shared cache may keep them.
   app.use(async (ctx) => {

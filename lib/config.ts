@@ -19,6 +19,11 @@ export interface Config {
   role: ProcessRole;
   /** Directories whose files CSV sources may read, besides uploads. */
   fileRoots: string[];
+  /**
+   * Behind a reverse proxy: believe its X-Forwarded-For (client address for
+   * throttling and the audit log) and X-Forwarded-Proto (Secure cookies).
+   */
+  trustProxy: boolean;
 }
 
 /** Reads the configuration; a bad value fails loudly with the fix. */
@@ -44,5 +49,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     secretKey: env.ETL_SECRET_KEY || undefined,
     role: role.data,
     fileRoots: (env.ETL_FILE_ROOTS ?? "").split(":").filter(Boolean),
+    trustProxy: ["1", "true", "yes"].includes(
+      (env.ETL_TRUST_PROXY ?? "").toLowerCase(),
+    ),
   };
 }

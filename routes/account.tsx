@@ -118,7 +118,7 @@ export const handler = define.handlers({
       const response = ctx.redirect("/login");
       response.headers.set(
         "set-cookie",
-        clearedSessionCookie(ctx.url.protocol === "https:"),
+        clearedSessionCookie(ctx.state.https),
       );
       return response;
     }

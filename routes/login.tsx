@@ -79,7 +79,7 @@ export const handler = define.handlers({
     response.headers.set(
       "set-cookie",
       sessionCookie(result.session.token, {
-        secure: ctx.url.protocol === "https:",
+        secure: ctx.state.https,
       }),
     );
     return response;

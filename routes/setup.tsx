@@ -79,7 +79,7 @@ export const handler = define.handlers({
     const response = ctx.redirect("/");
     response.headers.set(
       "set-cookie",
-      sessionCookie(session.token, { secure: ctx.url.protocol === "https:" }),
+      sessionCookie(session.token, { secure: ctx.state.https }),
     );
     return response;
   },

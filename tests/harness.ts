@@ -52,13 +52,14 @@ export interface Platform {
 
 /** Starts the platform for a test: `await using p = await startPlatform()`. */
 export async function startPlatform(
-  options: { fileRoots?: string[] } = {},
+  options: { fileRoots?: string[]; trustProxy?: boolean } = {},
 ): Promise<Platform> {
   const t = await testDb();
   const dataDir = await Deno.makeTempDir({ prefix: "etl_test_" });
   const config = loadConfig({
     ETL_DATA_DIR: dataDir,
     ETL_FILE_ROOTS: (options.fileRoots ?? []).join(":"),
+    ETL_TRUST_PROXY: options.trustProxy ? "1" : "",
   });
   const services = await openServices(config, { db: t.db });
   const app = await createApp(services);

@@ -17,20 +17,40 @@ export interface AuthState {
   ip: string;
   /** The session token from the cookie, when the user came with one. */
   sessionToken: string | null;
+  /** Whether the client reached us over HTTPS (cookies get `Secure`). */
+  https: boolean;
 }
 
-/** The client address of a request (the socket peer; no proxy headers trusted). */
-export function clientIp<S>(ctx: Context<S>): string {
+/**
+ * The client address of a request: the socket peer, or, behind a trusted
+ * reverse proxy (ETL_TRUST_PROXY), the first `X-Forwarded-For` address.
+ */
+export function clientIp<S>(ctx: Context<S>, trustProxy = false): string {
+  if (trustProxy) {
+    const forwarded = ctx.req.headers.get("x-forwarded-for")?.split(",")[0]
+      .trim();
+    if (forwarded) return forwarded;
+  }
   const addr = ctx.info?.remoteAddr;
   return addr && "hostname" in addr ? addr.hostname : "local";
+}
+
+/** Whether the client's connection is HTTPS (as the proxy says, if trusted). */
+export function viaHttps<S>(ctx: Context<S>, trustProxy = false): boolean {
+  if (ctx.url.protocol === "https:") return true;
+  return trustProxy &&
+    ctx.req.headers.get("x-forwarded-proto")?.split(",")[0].trim() === "https";
 }
 
 /** Fills `user`, `ip` and `sessionToken` on ctx.state. */
 export function authenticate<S extends AuthState>(
   db: () => Db,
+  options: { trustProxy?: boolean } = {},
 ): Middleware<S> {
+  const trustProxy = options.trustProxy ?? false;
   return async function authenticate(ctx) {
-    ctx.state.ip = clientIp(ctx);
+    ctx.state.ip = clientIp(ctx, trustProxy);
+    ctx.state.https = viaHttps(ctx, trustProxy);
     ctx.state.user = null;
     ctx.state.sessionToken = null;
     const authorization = ctx.req.headers.get("authorization");

@@ -6,7 +6,7 @@ import { HttpError } from "../web/mod.ts";
 import type { Middleware } from "../web/mod.ts";
 import type { Db } from "../db/db.ts";
 import type { AuthState } from "../auth/authenticate.ts";
-import { can, type Ownership } from "./permissions.ts";
+import { can, type Ownership, type Permission } from "./permissions.ts";
 import { loadOwnership } from "./ownership.ts";
 import { routePolicy } from "./route_policies.ts";
 
@@ -39,6 +39,7 @@ export function authorize<S extends AuthorizeState>(
         `No access rule covers ${ctx.req.method} ${route}`,
       );
     }
+    const permission = await permissionFor(ctx.req, policy);
     if (policy.resource) {
       const raw = ctx.params[policy.resource.param];
       const id = Number(raw);
@@ -50,16 +51,37 @@ export function authorize<S extends AuthorizeState>(
         throw new HttpError(404, `No ${policy.resource.type} with id ${id}`);
       }
       ctx.state.ownership = ownership;
-      if (!can(ctx.state.user, policy.permission, ownership)) {
-        throw forbidden(ctx.state.user.role, policy.permission);
+      if (!can(ctx.state.user, permission, ownership)) {
+        throw forbidden(ctx.state.user.role, permission);
       }
       return ctx.next();
     }
-    if (!can(ctx.state.user, policy.permission)) {
-      throw forbidden(ctx.state.user.role, policy.permission);
+    if (!can(ctx.state.user, permission)) {
+      throw forbidden(ctx.state.user.role, permission);
     }
     return ctx.next();
   };
+}
+
+/** The permission a request needs: per `_action` of a form post, if listed. */
+async function permissionFor(
+  req: Request,
+  policy: { permission: Permission; actions?: Record<string, Permission> },
+): Promise<Permission> {
+  if (!policy.actions) return policy.permission;
+  const type = req.headers.get("content-type") ?? "";
+  if (
+    !type.startsWith("application/x-www-form-urlencoded") &&
+    !type.startsWith("multipart/form-data")
+  ) return policy.permission;
+  let action: FormDataEntryValue | null = null;
+  try {
+    // A clone: the route reads the body again.
+    action = (await req.clone().formData()).get("_action");
+  } catch { /* unreadable: the route will say so */ }
+  return (typeof action === "string" && Object.hasOwn(policy.actions, action))
+    ? policy.actions[action]
+    : policy.permission;
 }
 
 function forbidden(role: string, permission: string): HttpError {

@@ -13,6 +13,11 @@ export type RoutePolicy =
     permission: Permission;
     /** The route names an owned resource in this path parameter. */
     resource?: { type: OwnedResource; param: string };
+    /**
+     * A page form posting several actions (`_action` field) may need other
+     * permissions per action; unlisted actions need `permission`.
+     */
+    actions?: Record<string, Permission>;
   };
 
 const connector = (permission: Permission): RoutePolicy => ({
@@ -55,12 +60,18 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "GET /connectors/new": { permission: "connector.create" },
   "POST /connectors/new": { permission: "connector.create" },
   "GET /connectors/:id": connector("read"),
-  "POST /connectors/:id": connector("connector.edit"),
+  "POST /connectors/:id": {
+    ...connector("connector.edit"),
+    actions: { test: "connector.use", share: "connector.share" },
+  },
   "GET /connectors/:id/schema": connector("connector.use"),
   "GET /connectors/:id/preview": connector("connector.use"),
   "GET /pipelines": READ,
   "GET /pipelines/:id": pipeline("read"),
-  "POST /pipelines/:id": pipeline("pipeline.run"),
+  "POST /pipelines/:id": {
+    ...pipeline("pipeline.run"),
+    actions: { share: "pipeline.share" },
+  },
   "GET /runs": READ,
   "GET /runs/:id": run("read"),
 

@@ -5,10 +5,12 @@ import { define } from "../../lib/state.ts";
 import { getPipeline } from "../../lib/pipeline/pipeline_store.ts";
 import { listRuns } from "../../lib/engine/run_view.ts";
 import { startPipelineRun } from "../../lib/engine/start_run.ts";
-import { idParam } from "../../lib/api/problem.ts";
+import { idParam, ProblemError } from "../../lib/api/problem.ts";
+import { setShares } from "../../lib/rbac/shares.ts";
+import { sharedUserIds, sharingView } from "../../lib/rbac/sharing_view.ts";
+import { SharesSection } from "../../components/SharesSection.tsx";
 import { RunList } from "../../components/RunList.tsx";
 import { can } from "../../lib/rbac/permissions.ts";
-import { getUser } from "../../lib/auth/users.ts";
 
 async function load(
   ctx: {
@@ -31,15 +33,43 @@ export const handler = define.handlers({
       pipelineId: pipeline.id,
       limit: 20,
     });
-    const ownerId = ctx.state.ownership?.ownerId;
-    const owner = ownerId
-      ? await getUser(ctx.state.services.db, ownerId)
-      : null;
-    return page({ pipeline, runs, ownerEmail: owner?.email ?? null });
+    return page({
+      pipeline,
+      runs,
+      sharing: await sharingView(ctx.state, "pipeline", pipeline.id),
+      shared: ctx.url.searchParams.has("shared"),
+    });
   },
-  // The Run button.
+  // The Run button, and the share form (`_action=share`, which authorize()
+  // checks as pipeline.share: route_policies.ts).
   async POST(ctx) {
     const pipeline = await load(ctx);
+    // The Run button posts an empty form; a bodyless POST means the same.
+    const form = await ctx.req.formData().catch(() => new FormData());
+    if (form.get("_action") === "share") {
+      const userIds = sharedUserIds(form);
+      if (!userIds) {
+        throw new ProblemError(
+          422,
+          `Cannot share pipeline "${pipeline.name}": user must be user ids`,
+          [{ field: "user", message: "must be user ids" }],
+        );
+      }
+      const shares = await setShares(
+        ctx.state.services.db,
+        "pipeline",
+        pipeline.id,
+        userIds,
+      );
+      await recordAudit(ctx.state.services.db, {
+        actor: requestActor(ctx.state),
+        action: "pipeline.share",
+        target: { type: "pipeline", id: pipeline.id, name: pipeline.name },
+        ip: ctx.state.ip,
+        detail: { userIds: shares.map((share) => share.userId) },
+      });
+      return ctx.redirect(`/pipelines/${pipeline.id}?shared`);
+    }
     const runId = await startPipelineRun(ctx.state.services.db, pipeline.id, {
       trigger: "manual",
       createdBy: ctx.state.user?.userId,
@@ -59,11 +89,12 @@ export default define.page<typeof handler>(({ data, state }) => (
   <section>
     <h1>{data.pipeline.name}</h1>
     <p>{data.pipeline.description}</p>
-    {data.ownerEmail && (
+    {data.sharing.ownerEmail && (
       <p class="hint">
-        Owner <span id="owner">{data.ownerEmail}</span>
+        Owner <span id="owner">{data.sharing.ownerEmail}</span>
       </p>
     )}
+    {data.shared && <p class="ok" id="saved">Sharing saved.</p>}
     {can(state.user, "pipeline.run", state.ownership ?? undefined) && (
       <form method="post">
         <button type="submit" id="run-pipeline">Run now</button>
@@ -96,5 +127,6 @@ export default define.page<typeof handler>(({ data, state }) => (
     </table>
     <h2>Runs</h2>
     <RunList runs={data.runs} />
+    <SharesSection sharing={data.sharing} grants="change and run it" />
   </section>
 ));

@@ -7,11 +7,16 @@
 import { recordAudit } from "../../../lib/audit/audit_log.ts";
 import { requestActor } from "../../../lib/auth/request_actor.ts";
 import { changedSecrets } from "../../../lib/connector/connector_audit.ts";
-import { HttpError, page } from "../../../lib/web/mod.ts";
+import { page } from "../../../lib/web/mod.ts";
 import { define, type State } from "../../../lib/state.ts";
-import { can, type Ownership } from "../../../lib/rbac/permissions.ts";
-import { listShares, setShares, type Share } from "../../../lib/rbac/shares.ts";
-import { getUser } from "../../../lib/auth/users.ts";
+import { can } from "../../../lib/rbac/permissions.ts";
+import { setShares } from "../../../lib/rbac/shares.ts";
+import {
+  sharedUserIds,
+  type Sharing,
+  sharingView,
+} from "../../../lib/rbac/sharing_view.ts";
+import { SharesSection } from "../../../components/SharesSection.tsx";
 import {
   type FieldError,
   idParam,
@@ -37,14 +42,6 @@ import {
 } from "../../../components/ConnectorForm.tsx";
 import ConnectorTest from "../../../islands/ConnectorTest.tsx";
 
-/** Who owns the connector and who it is shared with. */
-interface Sharing {
-  ownerEmail: string | null;
-  shares: Share[];
-  /** Everyone it could be shared with; null when this user may not share. */
-  choices: { id: number; email: string }[] | null;
-}
-
 interface Data {
   connector: ConnectorView;
   sharing: Sharing;
@@ -65,32 +62,6 @@ async function load(ctx: { params: Record<string, string>; state: State }) {
   }
 }
 
-/** Whether the request's user may change who the connector is shared with. */
-function canShare(state: State, ownership: Ownership | null): boolean {
-  return ownership !== null &&
-    can(state.user, "connector.share", ownership);
-}
-
-async function sharing(state: State, id: number): Promise<Sharing> {
-  const { db } = state.services;
-  const ownership = state.ownership;
-  const owner = ownership?.ownerId
-    ? await getUser(db, ownership.ownerId)
-    : null;
-  // Built-ins are everyone's already: there is nothing to share.
-  const choices = canShare(state, ownership) && !ownership?.everyone
-    ? (await db.query<{ id: number; email: string }>(
-      `select id, email from app_user order by email`,
-    )).map((u) => ({ id: Number(u.id), email: u.email }))
-      .filter((u) => u.id !== ownership?.ownerId)
-    : null;
-  return {
-    ownerEmail: owner?.email ?? null,
-    shares: await listShares(db, "connector", id),
-    choices,
-  };
-}
-
 async function data(
   state: State,
   connector: ConnectorView,
@@ -98,7 +69,7 @@ async function data(
 ): Promise<Data> {
   return {
     connector,
-    sharing: await sharing(state, connector.id),
+    sharing: await sharingView(state, "connector", connector.id),
     kind: describeConnectorKind(connector.kind),
     name: connector.name,
     config: connector.config,
@@ -132,15 +103,9 @@ export const handler = define.handlers({
       );
     }
     if (action === "share") {
-      // The route asks for connector.edit; sharing asks for more (the owner).
-      if (!canShare(ctx.state, ctx.state.ownership)) {
-        throw new HttpError(
-          403,
-          `Your role (${ctx.state.user?.role}) does not allow connector.share here`,
-        );
-      }
-      const userIds = form.getAll("user").map(Number);
-      if (userIds.some((id) => !Number.isSafeInteger(id) || id <= 0)) {
+      // authorize() checked connector.share (route_policies.ts "actions").
+      const userIds = sharedUserIds(form);
+      if (!userIds) {
         throw new ProblemError(
           422,
           `Cannot share connector "${connector.name}": user must be user ids`,
@@ -227,7 +192,6 @@ export default define.page<typeof handler>(({ data, state }) => {
   const ownership = state.ownership ?? undefined;
   const canUse = can(state.user, "connector.use", ownership);
   const canEdit = can(state.user, "connector.edit", ownership);
-  const sharedWith = new Set(sharing.shares.map((share) => share.userId));
   return (
     <section>
       <p class="hint">
@@ -277,47 +241,7 @@ export default define.page<typeof handler>(({ data, state }) => {
           </form>
         </>
       )}
-      <h2>Shared with</h2>
-      {connector.builtin
-        ? (
-          <p class="hint" id="shared-with">
-            Everyone: built-in connectors are everyone's.
-          </p>
-        )
-        : sharing.shares.length === 0
-        ? (
-          <p class="hint" id="shared-with">
-            Nobody: only its owner and admins may change it.
-          </p>
-        )
-        : (
-          <ul id="shared-with">
-            {sharing.shares.map((share) => (
-              <li key={share.userId}>{share.email}</li>
-            ))}
-          </ul>
-        )}
-      {sharing.choices && (
-        <form method="post" class="shares" id="share-form">
-          <input type="hidden" name="_action" value="share" />
-          <p class="hint">
-            Editors it is shared with may change, test and browse it like its
-            owner.
-          </p>
-          {sharing.choices.map((user) => (
-            <label key={user.id}>
-              <input
-                type="checkbox"
-                name="user"
-                value={String(user.id)}
-                checked={sharedWith.has(user.id)}
-              />{" "}
-              {user.email}
-            </label>
-          ))}
-          <button type="submit" id="save-shares">Save sharing</button>
-        </form>
-      )}
+      <SharesSection sharing={sharing} grants="change, test and browse it" />
     </section>
   );
 });

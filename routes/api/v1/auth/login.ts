@@ -33,7 +33,7 @@ export const handler = define.handlers({
     return ctx.json({ user: result.user }, {
       headers: {
         "set-cookie": sessionCookie(result.session.token, {
-          secure: ctx.url.protocol === "https:",
+          secure: ctx.state.https,
         }),
       },
     });

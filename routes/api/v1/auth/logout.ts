@@ -39,7 +39,7 @@ export const handler = define.handlers({
     });
     return ctx.json({ ended }, {
       headers: {
-        "set-cookie": clearedSessionCookie(ctx.url.protocol === "https:"),
+        "set-cookie": clearedSessionCookie(ctx.state.https),
       },
     });
   },
