@@ -67,7 +67,14 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "GET /connectors/:id/schema": connector("connector.use"),
   "GET /connectors/:id/preview": connector("connector.use"),
   "GET /pipelines": READ,
+  "GET /pipelines/new": { permission: "pipeline.create" },
+  "POST /pipelines/new": { permission: "pipeline.create" },
   "GET /pipelines/:id": pipeline("read"),
+  "GET /pipelines/:id/edit": pipeline("pipeline.edit"),
+  "POST /pipelines/:id/edit": pipeline("pipeline.edit"),
+  "GET /pipelines/:id/versions": pipeline("read"),
+  "GET /pipelines/:id/diff": pipeline("read"),
+  "POST /pipelines/:id/rollback": pipeline("pipeline.edit"),
   "POST /pipelines/:id": {
     ...pipeline("pipeline.run"),
     actions: { share: "pipeline.share" },
@@ -77,6 +84,9 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
 
   // JSON API.
   "GET /api/v1/health": PUBLIC,
+  // Describe formats only (no data): editors and tools fetch them unsigned.
+  "GET /api/v1/schema/pipeline.json": PUBLIC,
+  "GET /api/v1/openapi.json": PUBLIC,
   "POST /api/v1/auth/login": PUBLIC,
   "POST /api/v1/auth/logout": { permission: "self" },
   "GET /api/v1/me": { permission: "self" },
@@ -105,6 +115,13 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "GET /api/v1/pipelines": READ,
   "POST /api/v1/pipelines": { permission: "pipeline.create" },
   "GET /api/v1/pipelines/:id": pipeline("read"),
+  "PUT /api/v1/pipelines/:id": pipeline("pipeline.edit"),
+  "DELETE /api/v1/pipelines/:id": pipeline("pipeline.edit"),
+  "GET /api/v1/pipelines/:id/export": pipeline("read"),
+  "GET /api/v1/pipelines/:id/versions": pipeline("read"),
+  "GET /api/v1/pipelines/:id/versions/:version": pipeline("read"),
+  "GET /api/v1/pipelines/:id/diff": pipeline("read"),
+  "POST /api/v1/pipelines/:id/rollback": pipeline("pipeline.edit"),
   "GET /api/v1/pipelines/:id/shares": pipeline("read"),
   "PUT /api/v1/pipelines/:id/shares": pipeline("pipeline.share"),
   "POST /api/v1/pipelines/:id/runs": pipeline("pipeline.run"),
