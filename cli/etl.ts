@@ -3,10 +3,14 @@
 
 import { CliError, type Command, type Env, EXIT } from "./command.ts";
 import { rotateKeyCommand } from "./rotate_key_command.ts";
+import { applyCommand } from "./apply_command.ts";
+import { exportCommand } from "./export_command.ts";
 
 /** The subcommands, by name. */
 export const COMMANDS: Record<string, Command> = {
   "rotate-key": rotateKeyCommand,
+  apply: applyCommand,
+  export: exportCommand,
 };
 
 /** `--help` of the whole CLI. */

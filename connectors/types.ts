@@ -63,6 +63,11 @@ export interface ReadCursor {
 export interface ReadRequest {
   table?: string;
   query?: string;
+  /**
+   * Values bound to the placeholders of `query` (`$1…` on PostgreSQL, `?` on
+   * MySQL), in order: sent beside the text, never pasted into it.
+   */
+  params?: unknown[];
   path?: string;
   batchSize?: number;
   cursor?: ReadCursor;
@@ -90,6 +95,11 @@ export interface WriteResult {
 
 /** A connector instance bound to one configuration. */
 export interface Connector {
+  /**
+   * Set by connectors whose `read({ query })` runs SQL: the placeholder
+   * style its query takes for `params` (see lib/pipeline/template.ts).
+   */
+  readonly sqlDialect?: "postgres" | "mysql";
   check(): Promise<CheckResult>;
   discover(): Promise<DiscoveredTable[]>;
   read(request: ReadRequest): AsyncIterable<RecordBatch>;

@@ -205,9 +205,9 @@ Deno.test("with a session cookie, every unsafe route refuses cross-site and cros
     redirect: "manual",
   });
   assert.equal(run.status, 303, await run.text());
-  // Controls: the forged bodies are valid — sent same-origin, the text/plain
-  // JSON a no-cors fetch can send, and the `name=value` body an
-  // enctype=text/plain form sends, both create a pipeline.
+  // Controls: the text/plain bodies a no-cors fetch or an enctype=text/plain
+  // form can send are refused by the pipelines API even same-origin (415: it
+  // reads only JSON and YAML), a second line of defence behind the CSRF rule.
   const textPlain = [
     JSON.stringify(pipelineDef("control_fetch")),
     JSON.stringify({ ...pipelineDef("control_form"), description: "" })
@@ -223,7 +223,7 @@ Deno.test("with a session cookie, every unsafe route refuses cross-site and cros
       },
       body,
     });
-    assert.equal(response.status, 201, await response.text());
+    assert.equal(response.status, 415, await response.text());
   }
   // A non-browser client (no Sec-Fetch-Site, no Origin) with an API token.
   const api = await fetch(`${base}/api/v1/connectors`, {

@@ -196,11 +196,20 @@ Deno.test("bad API input gets a problem document naming the field, never a 500",
   );
   const problem = await response.json();
   assert.equal(problem.field, "table");
-  const broken = await p.fetch("/api/v1/pipelines", {
+  const untyped = await p.fetch("/api/v1/pipelines", {
     method: "POST",
     body: "{nope",
   });
-  assert.equal(broken.status, 400);
+  assert.equal(untyped.status, 415);
+  await untyped.body?.cancel();
+  const broken = await p.fetch("/api/v1/pipelines", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{nope",
+  });
+  assert.equal(broken.status, 422);
+  const syntax = await broken.json();
+  assert.equal(syntax.errors[0].line, 1);
   const missing = await p.fetch("/api/v1/runs/999999");
   assert.equal(missing.status, 404);
 });

@@ -436,7 +436,8 @@ async function requestFor(
     ? await world.bundlePath()
     : pattern
       .replace(":id", id)
-      .replace(":taskId", String(ids.run.taskId));
+      .replace(":taskId", String(ids.run.taskId))
+      .replace(":version", "1");
   const name = world.unique("case");
   const bodies: Record<string, () => RequestInit> = {
     "POST /api/v1/auth/login": () =>
@@ -855,7 +856,12 @@ Deno.test("an editor may edit, use and run what another editor shared with them,
   });
   const savedText = await saved.text();
   assert.equal(saved.status, 201, savedText);
-  assert.deepEqual(JSON.parse(savedText), { id: pipeline.id, version: 2 });
+  assert.deepEqual(JSON.parse(savedText), {
+    id: pipeline.id,
+    name: pipeline.name,
+    version: 2,
+    action: "update",
+  });
 
   // A pipeline of her own may read through the shared connector.
   const own = world.definition(world.unique("own"));

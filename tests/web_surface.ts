@@ -52,6 +52,8 @@ interface Ids {
   tokens: number[];
   /** Task ids by run id. */
   tasks: Map<number, number[]>;
+  /** Version numbers by pipeline id. */
+  versions: Map<number, number[]>;
 }
 
 /** Every id of every resource a route can name, read from the database. */
@@ -68,6 +70,16 @@ export async function knownIds(db: Db): Promise<Ids> {
     list.push(Number(row.id));
     tasks.set(Number(row.run), list);
   }
+  const versions = new Map<number, number[]>();
+  for (
+    const row of await db.query<{ version: number; pipeline: number }>(
+      "select version, pipeline_id as pipeline from pipeline_version order by pipeline_id, version",
+    )
+  ) {
+    const list = versions.get(Number(row.pipeline)) ?? [];
+    list.push(Number(row.version));
+    versions.set(Number(row.pipeline), list);
+  }
   return {
     connectors: await ids("select id from connector order by id"),
     pipelines: await ids("select id from pipeline order by id"),
@@ -75,6 +87,7 @@ export async function knownIds(db: Db): Promise<Ids> {
     users: await ids("select id from app_user order by id"),
     tokens: await ids("select id from api_token order by id"),
     tasks,
+    versions,
   };
 }
 
@@ -89,7 +102,8 @@ export async function getRoutePatterns(p: Platform): Promise<string[]> {
 
 /**
  * Every concrete path of `pattern`: each `:param` replaced by every real id
- * it can name (`:taskId` by the tasks of the run before it). A parameter
+ * it can name (`:taskId` by the tasks of the run before it, `:version` by
+ * the versions of the pipeline before it). A parameter
  * this helper cannot fill fails the test, so a new route is not silently
  * left out of the security checks.
  */
@@ -109,6 +123,8 @@ export function expandPattern(pattern: string, ids: Ids): string[] {
     let values: number[];
     if (segment === ":taskId") {
       values = ids.tasks.get(lastId!) ?? [];
+    } else if (segment === ":version") {
+      values = ids.versions.get(lastId!) ?? [];
     } else if (segment === ":id") {
       const owner = segments[i - 1] as keyof Ids;
       const list = ids[owner];

@@ -27,6 +27,8 @@ export interface MysqlConnectorOptions {
 
 /** Reads and writes tables of one MySQL or MariaDB database. */
 export class MysqlConnector implements Connector {
+  /** `query` takes `?` placeholders for `params`. */
+  readonly sqlDialect = "mysql";
   #config: MysqlConfig;
   #timeout: number;
   #where: string;
@@ -71,7 +73,8 @@ export class MysqlConnector implements Connector {
   }
 
   /**
-   * Streams `request.table` or `request.query` in batches of `batchSize`
+   * Streams `request.table` or `request.query` (`request.params` bound to
+   * its `?` placeholders by the driver) in batches of `batchSize`
    * rows (default 10,000), after `request.cursor` when given. Decimals are
    * exact strings, DATE "YYYY-MM-DD", DATETIME and TIMESTAMP UTC Dates,
    * BIGINT a number when exact (else a string), tinyint(1) a boolean.
@@ -84,6 +87,13 @@ export class MysqlConnector implements Connector {
     const conn = await this.#connect();
     let finished = false;
     try {
+      if (values.length > 0) {
+        // mysql2 sends values escaped with backslashes: make sure the
+        // session reads them so, whatever the server's default sql_mode.
+        await conn.query(
+          "set session sql_mode = trim(both ',' from replace(concat(',', @@session.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))",
+        );
+      }
       yield* streamBatches(callbackConnection(conn), sql, {
         values,
         batchSize: request.batchSize,

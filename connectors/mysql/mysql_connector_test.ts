@@ -72,6 +72,37 @@ test("check() with a wrong password is an AuthError without the password", async
   }
 });
 
+test("read() binds params to a query's ? placeholders, before the cursor's value", async (t) => {
+  await seed(t, 5);
+  const read = (params: unknown[], after?: number) =>
+    collect(t.connector.read({
+      query: "select id, note from sales where id >= ? and note <> ?",
+      params,
+      cursor: after === undefined ? undefined : { field: "id", after },
+    }));
+  const ids = (batches: { rows: unknown[][] }[]) =>
+    batches.flatMap((b) => b.rows.map((r) => r[0]));
+  assert.deepEqual(ids(await read([2, "n3"])), [2, 4, 5]);
+  assert.deepEqual(ids(await read([2, "n3"], 4)), [5]);
+  // Values that look like SQL stay values.
+  for (const evil of ["'; drop table sales; --", "\\'; drop table sales; --"]) {
+    assert.deepEqual(ids(await read([1, evil])), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      ids(
+        await collect(t.connector.read({
+          query: "select id from sales where note = ?",
+          params: [evil],
+        })),
+      ),
+      [],
+    );
+  }
+  const [{ count }] = await t.rows<{ count: number }>(
+    "select count(*) as count from sales",
+  );
+  assert.equal(Number(count), 5);
+});
+
 Deno.test("MysqlConnector check() of a port nobody listens on is a ConnectionError", async () => {
   const connector = new MysqlConnector(mysqlTestConfig("test", { port: 1 }));
   await assert.rejects(connector.check(), (error) => {

@@ -21,7 +21,8 @@ export function quoteMysqlIdent(name: string): string {
 }
 
 /**
- * The SELECT a read request stands for and its bound values. A cursor reads
+ * The SELECT a read request stands for and its bound values: a query's own
+ * `params` (for its `?` placeholders), then the cursor's. A cursor reads
  * rows whose field is greater than `after`, in the field's order, so the
  * largest value seen is the next run's `after`.
  */
@@ -34,6 +35,7 @@ export function readSql(
     );
   }
   let sql: string;
+  const params = request.query !== undefined ? request.params ?? [] : [];
   if (request.query !== undefined) {
     // A trailing semicolon would end the statement the query is wrapped in.
     sql = request.query.trim().replace(/;\s*$/, "");
@@ -43,16 +45,16 @@ export function readSql(
     throw new SchemaError("Cannot read: give a table or a query");
   }
   const cursor = request.cursor;
-  if (!cursor) return { sql, values: [] };
+  if (!cursor) return { sql, values: params };
   const field = quoteMysqlIdent(cursor.field);
   const from = request.query !== undefined ? `(${sql}) as etl_q` : null;
   const base = from ? `select * from ${from}` : sql;
   if (cursor.after === null || cursor.after === undefined) {
-    return { sql: `${base} order by ${field}`, values: [] };
+    return { sql: `${base} order by ${field}`, values: params };
   }
   return {
     sql: `${base} where ${field} > ? order by ${field}`,
-    values: [cursorValue(cursor.after)],
+    values: [...params, cursorValue(cursor.after)],
   };
 }
 

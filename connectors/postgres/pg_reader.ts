@@ -36,20 +36,24 @@ export function readSql(request: ReadRequest, schema: string): string {
 /**
  * Wraps a read in the incremental cursor's filter and order. The last value
  * is a bound parameter, never pasted into the text; compared as the column's
- * own type (`$1` is cast by PostgreSQL from text).
+ * own type (cast by PostgreSQL from text). `params` are the values already
+ * bound to `$1…` of `text`: the cursor's value comes after them.
  */
 export function withCursor(
   text: string,
   cursor: ReadCursor | undefined,
+  params: unknown[] = [],
 ): { text: string; params: unknown[] } {
-  if (!cursor) return { text, params: [] };
+  if (!cursor) return { text, params };
   const field = `q.${quoteIdent(cursor.field)}`;
   if (cursor.after === null || cursor.after === undefined) {
-    return { text: `select * from (${text}) q order by ${field}`, params: [] };
+    return { text: `select * from (${text}) q order by ${field}`, params };
   }
   return {
-    text: `select * from (${text}) q where ${field} > $1 order by ${field}`,
-    params: [String(cursor.after)],
+    text: `select * from (${text}) q where ${field} > $${
+      params.length + 1
+    } order by ${field}`,
+    params: [...params, String(cursor.after)],
   };
 }
 
@@ -69,14 +73,17 @@ export function readFromDb(
     batchSize?: number;
     signal?: AbortSignal;
     cursor?: ReadCursor;
+    /** Values of `text`'s `$1…` placeholders. */
+    params?: unknown[];
   },
 ): AsyncGenerator<RecordBatch> {
   const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const filtered = withCursor(text, options.cursor);
+  const params = options.params ?? [];
+  const filtered = withCursor(text, options.cursor, params);
   return pull<RecordBatch>((emit) =>
     db.transaction(async (tx) => {
       await tx.query(`set local search_path to ${quoteIdent(options.schema)}`);
-      const pgColumns = await describeWithView(tx, text);
+      const pgColumns = await describeWithView(tx, text, params);
       const columns = toColumns(pgColumns);
       const select = pgColumns.map((c) =>
         `${selectExpression(c.name, c.pgType)} as ${quoteIdent(c.name)}`
@@ -107,11 +114,19 @@ export function readFromDb(
 export async function* readFromServer(
   sql: postgres.Sql,
   text: string,
-  options: { batchSize?: number; signal?: AbortSignal; cursor?: ReadCursor },
+  options: {
+    batchSize?: number;
+    signal?: AbortSignal;
+    cursor?: ReadCursor;
+    /** Values of `text`'s `$1…` placeholders. */
+    params?: unknown[];
+  },
 ): AsyncGenerator<RecordBatch> {
+  const params = options.params ?? [];
   // describe() gives the columns even when the query returns no row.
-  const described = await sql.unsafe(text).describe();
-  const filtered = withCursor(text, options.cursor);
+  // deno-lint-ignore no-explicit-any
+  const described = await sql.unsafe(text, params as any[]).describe();
+  const filtered = withCursor(text, options.cursor, params);
   const oids = (described.columns ?? []).map((c) => c.type);
   const names = await sql.unsafe<{ name: string }[]>(
     "select format_type(oid, null) as name from unnest($1::oid[]) with ordinality as t(oid, n) order by n",
@@ -126,7 +141,8 @@ export async function* readFromServer(
   let sent = false;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (
-    !options.cursor && batchSize >= COPY_MIN_BATCH &&
+    // COPY takes no bound parameters: a parameterized query uses the cursor.
+    !options.cursor && params.length === 0 && batchSize >= COPY_MIN_BATCH &&
     names.every((n) => copySafe(n.name))
   ) {
     // Bulk read: COPY TO hands over COPY text, which a PostgreSQL target
@@ -173,13 +189,27 @@ function copySafe(pgType: string): boolean {
   return COPY_SAFE.test(pgType);
 }
 
-/** Columns and PostgreSQL types of a query, without running it. */
+/**
+ * Columns and PostgreSQL types of a query, without running it. A view
+ * cannot hold bound parameters: with `params`, an empty temp table made
+ * from the query (`with no data`) says the same.
+ */
 export async function describeWithView(
   tx: Queryable,
   text: string,
+  params: unknown[] = [],
 ): Promise<PgColumn[]> {
   const view = `etl_describe_${crypto.randomUUID().slice(0, 8)}`;
-  await tx.query(`create temp view ${quoteIdent(view)} as ${text}`);
+  if (params.length > 0) {
+    await tx.query(
+      `create temp table ${
+        quoteIdent(view)
+      } as select * from (${text}) q with no data`,
+      params,
+    );
+  } else {
+    await tx.query(`create temp view ${quoteIdent(view)} as ${text}`);
+  }
   const rows = await tx.query<{ name: string; type: string }>(
     `select attname as name, format_type(atttypid, atttypmod) as type
        from pg_attribute
@@ -187,7 +217,9 @@ export async function describeWithView(
       order by attnum`,
     [`pg_temp.${quoteIdent(view)}`],
   );
-  await tx.query(`drop view ${quoteIdent(view)}`);
+  await tx.query(
+    `drop ${params.length > 0 ? "table" : "view"} ${quoteIdent(view)}`,
+  );
   return rows.map((row) => ({ name: row.name, pgType: row.type }));
 }
 

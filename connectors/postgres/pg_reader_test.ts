@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pull, readSql } from "./pg_reader.ts";
+import { pull, readSql, withCursor } from "./pg_reader.ts";
 
 Deno.test("readSql() selects a table of the schema or runs a query without its semicolon", () => {
   assert.equal(
@@ -42,4 +42,21 @@ Deno.test("pull() rethrows the producer's error after the values before it", asy
     ) seen.push(value);
   }, /boom/);
   assert.deepEqual(seen, [1]);
+});
+
+Deno.test("withCursor() numbers the cursor's value after the query's own params", () => {
+  assert.deepEqual(
+    withCursor("select * from t where day = $1", { field: "id", after: 7 }, [
+      "2026-01-02",
+    ]),
+    {
+      text:
+        'select * from (select * from t where day = $1) q where q."id" > $2 order by q."id"',
+      params: ["2026-01-02", "7"],
+    },
+  );
+  assert.deepEqual(withCursor("select 1", undefined, [1]), {
+    text: "select 1",
+    params: [1],
+  });
 });

@@ -35,6 +35,8 @@ export interface WarehouseOptions {
 
 /** Reads and writes tables of one schema of a PostgreSQL database. */
 export class PostgresConnector implements Connector {
+  /** `query` takes `$1…` placeholders for `params`. */
+  readonly sqlDialect = "postgres";
   #db: Db;
   #sql?: postgres.Sql;
   #schema: string;
@@ -137,11 +139,13 @@ export class PostgresConnector implements Connector {
 
   /**
    * Streams `request.table` (of the configured schema) or `request.query`
-   * in batches of `batchSize` rows; an empty result yields one empty batch
-   * that still names the columns.
+   * (`request.params` bound to its `$1…`) in batches of `batchSize` rows; an
+   * empty result yields one empty batch that still names the columns.
    */
   async *read(request: ReadRequest): AsyncGenerator<RecordBatch> {
     const text = readSql(request, this.#schema);
+    // Only a query has placeholders.
+    if (request.query === undefined) request = { ...request, params: [] };
     const context = request.table !== undefined
       ? `Cannot read ${JSON.stringify(request.table)} from ${this.#where}`
       : `Cannot run query on ${this.#where}`;

@@ -60,6 +60,38 @@ for (const flavour of flavours) {
     ]);
   });
 
+  test("read() binds params to a query's placeholders, before the cursor's value", async (t) => {
+    await seed(t, 5);
+    const query =
+      `select id, amount from "${t.schema}".sales where id >= $1 and amount < $2`;
+    const read = (params: unknown[], after?: number) =>
+      collect(t.connector.read({
+        query,
+        params,
+        batchSize: 10_000,
+        cursor: after === undefined ? undefined : { field: "id", after },
+      }));
+    const all = (await read([2, 7])).flatMap((b) => b.rows);
+    assert.deepEqual(all.map((r) => r[0]), [2, 3, 4]);
+    const later = (await read([2, 7], 3)).flatMap((b) => b.rows);
+    assert.deepEqual(later.map((r) => r[0]), [4]);
+    // A value is a value: never run as SQL.
+    const none = await read(["1; drop table sales", 7]).catch((e) => e);
+    assert.ok(none instanceof ConnectorError, String(none));
+    const empty = await collect(t.connector.read({
+      query: `select id from "${t.schema}".sales where id = $1`,
+      params: ["0"],
+    }));
+    assert.deepEqual(empty, [{
+      columns: [{ name: "id", type: "bigint" }],
+      rows: [],
+    }]);
+    const [{ count }] = await t.db.query<{ count: number }>(
+      `select count(*)::int as count from "${t.schema}".sales`,
+    );
+    assert.equal(count, 5);
+  });
+
   test("read() streams a table in batches of batchSize with typed values", async (t) => {
     await seed(t, 5);
     const batches = await collect(

@@ -3,6 +3,11 @@
 
 import type { z } from "zod";
 import { HttpError, statusText } from "../web/mod.ts";
+import {
+  invalidUtf8Offset,
+  jsonSyntaxError,
+  textPosition,
+} from "./json_syntax.ts";
 
 /** One failing field. */
 export interface FieldError {
@@ -25,12 +30,21 @@ export class ProblemError extends HttpError {
   }
 }
 
-/** Turns zod issues into field errors. */
+/** Turns zod issues into field errors; each unknown key is its own error at its path. */
 export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        // An empty key still needs a visible path.
+        field: [...issue.path, key === "" ? '""' : key].map(String).join("."),
+        message: `unknown field "${key}"`,
+      }));
+    }
+    return [{
+      field: issue.path.map(String).join("."),
+      message: issue.message,
+    }];
+  });
 }
 
 /** The 422 thrown for a body that fails its schema. */
@@ -72,18 +86,47 @@ export async function parseJsonBody<S extends z.ZodType>(
   schema: S,
   what: string,
 ): Promise<z.infer<S>> {
-  let body: unknown;
-  try {
-    body = await req.json();
-  } catch {
-    throw new ProblemError(
-      400,
-      `Cannot parse ${what}: the body is not valid JSON`,
-    );
-  }
+  const body = await readJsonBody(req, what);
   const result = schema.safeParse(body);
   if (!result.success) throw validationError(what, result.error);
   return result.data;
+}
+
+/**
+ * Reads a JSON request body; a body that isn't UTF-8 or JSON is a 400 whose
+ * error gives the line and column. An empty body is `empty` when given.
+ */
+export async function readJsonBody(
+  req: Request,
+  what: string,
+  options: { empty?: unknown } = {},
+): Promise<unknown> {
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  const bad = invalidUtf8Offset(bytes);
+  if (bad >= 0) {
+    const prefix = new TextDecoder().decode(bytes.subarray(0, bad));
+    const message = "the body is not valid UTF-8";
+    throw new ProblemError(400, `Cannot parse ${what}: ${message}`, [
+      { field: "", message, ...textPosition(prefix, prefix.length) },
+    ]);
+  }
+  const text = new TextDecoder().decode(bytes);
+  if ("empty" in options && text.trim() === "") return options.empty;
+  try {
+    return JSON.parse(text);
+  } catch {
+    const problem = jsonSyntaxError(text) ??
+      { offset: 0, message: "not valid JSON" };
+    throw new ProblemError(
+      400,
+      `Cannot parse ${what}: the body is not valid JSON: ${problem.message}`,
+      [{
+        field: "",
+        message: problem.message,
+        ...textPosition(text, problem.offset),
+      }],
+    );
+  }
 }
 
 /** Parses a positive integer path parameter, or throws 404. */

@@ -17,6 +17,7 @@ import type {
 } from "../../connectors/types.ts";
 import {
   ConnectorConfigError,
+  ConnectorInUseError,
   ConnectorNotFoundError,
   type ConnectorView,
   getConnector,
@@ -239,7 +240,10 @@ export function connectorHttpError(error: unknown): unknown {
   if (error instanceof ConnectorNotFoundError) {
     return new HttpError(404, error.message);
   }
-  if (error instanceof BuiltinConnectorError) {
+  if (
+    error instanceof BuiltinConnectorError ||
+    error instanceof ConnectorInUseError
+  ) {
     return new HttpError(409, error.message);
   }
   if (error instanceof ConnectorConfigError) {

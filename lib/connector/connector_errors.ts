@@ -24,3 +24,17 @@ export class ConnectorNotFoundError extends Error {
     this.name = "ConnectorNotFoundError";
   }
 }
+
+/** A connector that pipelines' steps still name can't be deleted. */
+export class ConnectorInUseError extends Error {
+  constructor(name: string, readonly pipelines: string[]) {
+    super(
+      `Cannot delete connector ${JSON.stringify(name)}: pipeline${
+        pipelines.length > 1 ? "s" : ""
+      } ${
+        pipelines.map((p) => JSON.stringify(p)).join(", ")
+      } use it (in their current or earlier versions); delete those pipelines first`,
+    );
+    this.name = "ConnectorInUseError";
+  }
+}

@@ -9,6 +9,7 @@ import { redactSecrets } from "../secrets/redact.ts";
 import { connectorKind, connectorKinds } from "../../connectors/registry.ts";
 import {
   ConnectorConfigError,
+  ConnectorInUseError,
   ConnectorNotFoundError,
 } from "./connector_errors.ts";
 import { movedDestination } from "./credential_destination.ts";
@@ -182,6 +183,16 @@ export async function deleteConnector(
       `Cannot delete connector ${JSON.stringify(row.name)}: it is built in`,
       [],
     );
+  }
+  const users = await db.query<{ name: string }>(
+    `select distinct p.name from pipeline_step s
+       join pipeline_version v on v.id = s.pipeline_version_id
+       join pipeline p on p.id = v.pipeline_id
+      where s.connector_id = $1 order by p.name`,
+    [row.id],
+  );
+  if (users.length > 0) {
+    throw new ConnectorInUseError(row.name, users.map((u) => u.name));
   }
   await db.query(`delete from ${CONNECTOR} where id = $1`, [row.id]);
 }

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { testDb } from "../db/test_db.ts";
+import { pipelineSchema } from "../pipeline/pipeline_schema.ts";
+import { savePipeline } from "../pipeline/pipeline_store.ts";
 import { SecretBox, toBase64 } from "../secrets/secret_box.ts";
 import {
   ConnectorConfigError,
+  ConnectorInUseError,
   ConnectorNotFoundError,
   createConnector,
   deleteConnector,
@@ -253,4 +256,36 @@ Deno.test("ensureWarehouseConnector() creates the built-in warehouse once", asyn
   assert.equal(schemas.length, 1);
   assert.equal((await listConnectors(t.db)).length, 1);
   await assert.rejects(deleteConnector(t.db, "warehouse"), /it is built in/);
+});
+
+Deno.test("deleteConnector() refuses a connector that a pipeline uses, naming it", async () => {
+  await using t = await testDb();
+  const box = await newBox();
+  const { id } = await createConnector(t.db, box, SHOP);
+  await ensureWarehouseConnector(t.db);
+  await savePipeline(
+    t.db,
+    pipelineSchema.parse({
+      name: "uses_shop",
+      steps: [
+        { id: "read", type: "extract", connector: "shop", config: {} },
+        {
+          id: "load",
+          type: "load",
+          needs: ["read"],
+          connector: "warehouse",
+          config: { table: "t" },
+        },
+      ],
+    }),
+  );
+  await assert.rejects(
+    deleteConnector(t.db, id),
+    (error) =>
+      error instanceof ConnectorInUseError &&
+      /Cannot delete connector "shop": pipeline "uses_shop" use it/.test(
+        error.message,
+      ),
+  );
+  assert.equal((await getConnector(t.db, id)).name, "shop");
 });

@@ -1,11 +1,24 @@
 // The pipeline definition (DESIGN.md "Contracts"): one zod schema that the
-// API, the YAML loader, the forms and the OpenAPI document all reuse.
-// This slice runs extract and load steps; transform, sql, http and check
-// steps arrive with the execution engine.
+// API, the YAML loader, the forms, the JSON Schema and the OpenAPI document
+// all reuse. Every problem is a zod issue at a precise path, so the YAML
+// loader can point at its line. Extract and load steps run today; transform,
+// sql, http and check steps arrive with the execution engine.
 
 import { z } from "zod";
+import { Cron } from "croner";
+import {
+  checkParamValue,
+  isScheduledDateDefault,
+  PARAM_TYPES,
+} from "./params.ts";
+import {
+  findTemplates,
+  quotedTemplates,
+  templateProblems,
+} from "./template.ts";
 
 const namePattern = /^[a-z0-9_-]+$/;
+const paramNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A pipeline or step name: lower-case letters, digits, `_` and `-`. */
 export const nameSchema = z.string().min(1).max(63).regex(
@@ -13,49 +26,71 @@ export const nameSchema = z.string().min(1).max(63).regex(
   "must use only a-z, 0-9, _ and -",
 );
 
+/** A parameter name, as templates write it: `{{ params.<name> }}`. */
+export const paramNameSchema = z.string().min(1).max(63).regex(
+  paramNamePattern,
+  "must start with a letter or _ and use only letters, digits and _",
+);
+
 const stepBase = {
-  id: nameSchema.describe("Unique step id within the pipeline"),
+  id: nameSchema.describe("Unique step id within the pipeline").meta({
+    examples: ["orders", "load_sales"],
+  }),
   needs: z.array(nameSchema).default([]).describe(
     "Ids of the steps this step reads from and waits for",
-  ),
+  ).meta({ examples: [["orders"]] }),
   retries: z.number().int().min(0).max(20).default(0).describe(
     "How many times a failed attempt is retried",
-  ),
+  ).meta({ examples: [3] }),
 };
 
 /** Reads records from a connector. */
 export const extractStepSchema = z.object({
   ...stepBase,
-  type: z.literal("extract"),
-  connector: nameSchema.describe("Name of the connector to read from"),
+  type: z.literal("extract").describe("Reads records from a connector"),
+  connector: nameSchema.describe("Name of the connector to read from").meta({
+    examples: ["shop_mysql", "files"],
+  }),
   config: z.record(z.string(), z.unknown()).default({}).describe(
-    "What to read, e.g. { path } for files, { table } or { query } for databases",
-  ),
+    "What to read, e.g. { path } for files, { table } or { query } for databases; strings may use {{ params.x }} and {{ run.id }}, {{ run.scheduled_date }}, {{ run.scheduled_time }}, {{ run.pipeline }} (bound as parameters in a query, never pasted)",
+  ).meta({
+    examples: [
+      { query: "select * from orders where day = {{ params.day }}" },
+      { path: "exports/{{ run.scheduled_date }}.csv" },
+      { table: "customers" },
+    ],
+  }),
   cursor: z.object({
     field: z.string().min(1).describe(
       "Column (or record field) that grows with new records, e.g. updated_at or id",
-    ),
+    ).meta({ examples: ["updated_at", "id"] }),
   }).strict().optional().describe(
     "Incremental read: each run reads only records past the largest value the last successful run saw",
-  ),
+  ).meta({ examples: [{ field: "updated_at" }] }),
 }).strict();
 
 /** Writes the records of the step it needs into a connector. */
 export const loadStepSchema = z.object({
   ...stepBase,
-  type: z.literal("load"),
-  connector: nameSchema.describe("Name of the connector to write to"),
+  type: z.literal("load").describe(
+    "Writes the records of the step it needs into a connector",
+  ),
+  connector: nameSchema.describe("Name of the connector to write to").meta({
+    examples: ["warehouse"],
+  }),
   config: z.object({
     table: z.string().min(1).max(127).describe(
-      "Target table, optionally schema-qualified",
-    ),
+      "Target table, optionally schema-qualified; may use templates, e.g. sales_{{ params.region }}",
+    ).meta({ examples: ["sales", "analytics.daily_orders"] }),
     mode: z.enum(["append", "replace", "merge"]).default("append").describe(
       "append adds rows; replace swaps the table's content; merge upserts on keys",
-    ),
+    ).meta({ examples: ["merge"] }),
     keys: z.array(z.string().min(1)).optional().describe(
       "Key columns for merge",
-    ),
-  }).strict(),
+    ).meta({ examples: [["order_id"]] }),
+  }).strict().describe("Where and how to write").meta({
+    examples: [{ table: "sales", mode: "merge", keys: ["order_id"] }],
+  }),
 }).strict();
 
 /** One step of a pipeline. */
@@ -64,16 +99,134 @@ export const stepSchema = z.discriminatedUnion("type", [
   loadStepSchema,
 ]);
 
+/** A typed run parameter. */
+export const paramSchema = z.object({
+  type: z.enum(PARAM_TYPES).describe(
+    "Type of the value: string, number, boolean, date (YYYY-MM-DD) or enum (one of values)",
+  ).meta({ examples: ["date", "number", "enum"] }),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional()
+    .describe(
+      "Value used when a run does not give one; a date may default to {{ run.scheduled_date }}",
+    ).meta({ examples: ["{{ run.scheduled_date }}", 100, "eu"] }),
+  values: z.array(z.string().min(1).max(200)).min(1).max(1000).optional()
+    .describe("The allowed values of an enum parameter (required for enum)")
+    .meta({ examples: [["eu", "us", "apac"]] }),
+  description: z.string().max(2000).optional().describe(
+    "What the parameter means, shown on the run form",
+  ).meta({ examples: ["Day of the orders to load"] }),
+  required: z.boolean().optional().describe(
+    "Whether a run must give a value; default: true when there is no default",
+  ).meta({ examples: [false] }),
+}).strict().superRefine((param, ctx) => {
+  if (!isRecord(param) || !PARAM_TYPES.includes(param.type)) return;
+  const isEnum = param.type === "enum";
+  const values = Array.isArray(param.values) ? param.values : undefined;
+  if (isEnum && param.values === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["values"],
+      message: "an enum parameter needs values",
+    });
+  }
+  if (!isEnum && param.values !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["values"],
+      message: `values are only for enum parameters, not ${param.type}`,
+    });
+  }
+  values?.forEach((value, index) => {
+    if (values.indexOf(value) !== index) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["values", index],
+        message: `duplicate value "${value}"`,
+      });
+    }
+  });
+  if (param.default === undefined) return;
+  if (param.type === "date" && isScheduledDateDefault(param.default)) return;
+  if (isEnum && !values) return;
+  const problem = checkParamValue(param, param.default);
+  if (problem) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["default"],
+      message: param.type === "date"
+        ? "must be a date (YYYY-MM-DD) or {{ run.scheduled_date }}"
+        : problem,
+    });
+  }
+}, { when: () => true });
+
+/** When a pipeline runs on its own (the scheduler fires it; stored here). */
+export const scheduleSchema = z.object({
+  cron: z.string().min(1).max(200).superRefine((cron, ctx) => {
+    const problem = cronProblem(cron);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }).describe(
+    "Cron expression: minute hour day-of-month month day-of-week (a leading seconds field is allowed)",
+  ).meta({ examples: ["0 2 * * *", "*/15 * * * *", "0 6 * * MON-FRI"] }),
+  timezone: z.string().min(1).max(100).superRefine((zone, ctx) => {
+    if (!isTimeZone(zone)) {
+      ctx.addIssue({ code: "custom", message: `unknown time zone "${zone}"` });
+    }
+  }).default("UTC").describe(
+    "IANA time zone the cron expression is read in",
+  ).meta({ examples: ["UTC", "Europe/Paris", "America/New_York"] }),
+  catchup: z.enum(["none", "latest", "all"]).default("none").describe(
+    "Runs missed while the scheduler was down: none skips them, latest runs the most recent one, all runs each of them",
+  ).meta({ examples: ["latest"] }),
+  catchup_limit: z.number().int().min(1).max(1000).optional().describe(
+    "With catchup all: at most this many missed runs, the most recent ones",
+  ).meta({ examples: [24] }),
+}).strict();
+
 /** A pipeline definition. */
 export const pipelineSchema = z.object({
-  name: nameSchema.describe("Unique pipeline name"),
+  name: nameSchema.describe("Unique pipeline name").meta({
+    examples: ["daily_sales"],
+  }),
   description: z.string().max(2000).default("").describe(
     "What the pipeline does",
+  ).meta({ examples: ["Load yesterday's orders into the warehouse"] }),
+  schedule: scheduleSchema.optional().describe(
+    "Run the pipeline on a cron schedule",
+  ).meta({
+    examples: [{
+      cron: "0 2 * * *",
+      timezone: "Europe/Paris",
+      catchup: "latest",
+    }],
+  }),
+  params: z.record(paramNameSchema, paramSchema, {
+    error: (issue) =>
+      issue.code === "invalid_key"
+        ? `parameter name "${String(issue.input)}" ${
+          issue.issues[0]?.message ?? "is not valid"
+        }`
+        : undefined,
+  }).optional().describe(
+    "Typed parameters a run may give, read in step config as {{ params.<name> }}",
+  ).meta({
+    examples: [{
+      day: { type: "date", default: "{{ run.scheduled_date }}" },
+      region: { type: "enum", values: ["eu", "us"], default: "eu" },
+    }],
+  }),
+  steps: z.array(stepSchema).min(1).max(200).describe(
+    "The steps, a DAG through their needs",
   ),
-  steps: z.array(stepSchema).min(1).max(200),
 }).strict().superRefine((pipeline, ctx) => {
+  // Runs even when some fields failed, so every problem is listed at once:
+  // the value may be malformed anywhere.
+  if (!isRecord(pipeline) || !Array.isArray(pipeline.steps)) return;
+  const steps: Record<string, unknown>[] = (pipeline.steps as unknown[]).map(
+    (step) => isRecord(step) ? step : {},
+  );
   const ids = new Set<string>();
-  pipeline.steps.forEach((step, index) => {
+  steps.forEach((step, index) => {
+    if (typeof step.id !== "string") return;
     if (ids.has(step.id)) {
       ctx.addIssue({
         code: "custom",
@@ -83,9 +236,10 @@ export const pipelineSchema = z.object({
     }
     ids.add(step.id);
   });
-  pipeline.steps.forEach((step, index) => {
-    step.needs.forEach((need, n) => {
-      if (!ids.has(need)) {
+  steps.forEach((step, index) => {
+    const needs = stringsOf(step.needs);
+    needs.forEach((need, n) => {
+      if (typeof need === "string" && !ids.has(need)) {
         ctx.addIssue({
           code: "custom",
           path: ["steps", index, "needs", n],
@@ -93,7 +247,10 @@ export const pipelineSchema = z.object({
         });
       }
     });
-    if (step.type === "load" && step.needs.length !== 1) {
+    if (
+      step.type === "load" && Array.isArray(step.needs) &&
+      step.needs.length !== 1
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["steps", index, "needs"],
@@ -102,7 +259,12 @@ export const pipelineSchema = z.object({
       });
     }
   });
-  const cycle = findCycle(pipeline.steps);
+  const cycle = findCycle(
+    steps.filter((step) => typeof step.id === "string").map((step) => ({
+      id: step.id as string,
+      needs: stringsOf(step.needs).filter((n) => typeof n === "string"),
+    })),
+  );
   if (cycle) {
     ctx.addIssue({
       code: "custom",
@@ -110,18 +272,79 @@ export const pipelineSchema = z.object({
       message: `steps form a cycle: ${cycle.join(" → ")}`,
     });
   }
-});
+  const declared = isRecord(pipeline.params)
+    ? Object.keys(pipeline.params)
+    : [];
+  steps.forEach((step, index) => {
+    if (!isRecord(step.config)) return;
+    const tooDeep = stringsIn(step.config, [], (path, text) => {
+      const at = ["steps", index, "config", ...path];
+      for (const message of templateProblems(text, declared)) {
+        ctx.addIssue({ code: "custom", path: at, message });
+      }
+    });
+    if (tooDeep) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steps", index, "config", ...tooDeep],
+        message: `config nests deeper than ${MAX_CONFIG_DEPTH} levels`,
+      });
+    }
+    const query = step.config.query;
+    if (step.type === "extract" && typeof query === "string") {
+      for (const expression of unbindableTemplates(query, step.connector)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps", index, "config", "query"],
+          message:
+            `{{ ${expression} }} is inside quotes and cannot be bound: remove the quotes`,
+        });
+      }
+    }
+  });
+}, { when: () => true });
 
 /** A validated pipeline definition. */
 export type PipelineDefinition = z.infer<typeof pipelineSchema>;
 /** A validated step. */
 export type StepDefinition = z.infer<typeof stepSchema>;
+/** A declared run parameter. */
+export type ParamDefinition = z.infer<typeof paramSchema>;
+/** A validated schedule. */
+export type ScheduleDefinition = z.infer<typeof scheduleSchema>;
+
+/** Why `expression` is not a cron expression croner accepts, or null. */
+export function cronProblem(expression: string): string | null {
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return `invalid cron expression "${expression}": ${
+      message.replace(/^CronPattern: /, "")
+    }`;
+  }
+}
+
+/** Whether `zone` is a time zone this runtime knows (e.g. "Europe/Paris"). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Returns the ids along one cycle (first id repeated at the end), or null. */
 export function findCycle(
   steps: { id: string; needs: string[] }[],
 ): string[] | null {
-  const needs = new Map(steps.map((step) => [step.id, step.needs]));
+  // A duplicated id (reported on its own) keeps the needs of every copy.
+  const needs = new Map<string, string[]>();
+  for (const step of steps) {
+    needs.set(step.id, [...(needs.get(step.id) ?? []), ...step.needs]);
+  }
   const state = new Map<string, "visiting" | "done">();
   const path: string[] = [];
   const visit = (id: string): string[] | null => {
@@ -144,4 +367,50 @@ export function findCycle(
     if (cycle) return cycle;
   }
   return null;
+}
+
+// The dialect is only known once the connector opens (at run time), except
+// for the built-in warehouse; before that, a template counts as quoted only
+// when PostgreSQL's and MySQL's rules agree, so no valid query is refused.
+function unbindableTemplates(query: string, connector: unknown): string[] {
+  if (findTemplates(query).length === 0) return [];
+  const postgres = quotedTemplates(query, "postgres");
+  if (connector === "warehouse") return postgres;
+  const mysql = quotedTemplates(query, "mysql");
+  return postgres.filter((expression) => mysql.includes(expression));
+}
+
+/** How deep a step's config may nest (objects and arrays). */
+export const MAX_CONFIG_DEPTH = 32;
+
+// Calls `visit` with every string inside a config value and its path; stops
+// at MAX_CONFIG_DEPTH and returns the path where it stopped (else null).
+function stringsIn(
+  value: unknown,
+  path: (string | number)[],
+  visit: (path: (string | number)[], text: string) => void,
+): (string | number)[] | null {
+  if (typeof value === "string") {
+    visit(path, value);
+    return null;
+  }
+  if (typeof value !== "object" || value === null) return null;
+  if (path.length >= MAX_CONFIG_DEPTH) return path;
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? [...value.entries()]
+    : Object.entries(value);
+  for (const [key, item] of entries) {
+    const stopped = stringsIn(item, [...path, key], visit);
+    if (stopped) return stopped;
+  }
+  return null;
+}
+
+function stringsOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+// deno-lint-ignore no-explicit-any
+function isRecord(value: unknown): value is Record<string, any> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

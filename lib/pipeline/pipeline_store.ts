@@ -5,7 +5,7 @@ import type { Principal } from "../auth/principal.ts";
 import { can } from "../rbac/permissions.ts";
 import { loadOwnership } from "../rbac/ownership.ts";
 import type { Db, Queryable } from "../db/db.ts";
-import type { PipelineDefinition } from "./pipeline_schema.ts";
+import { type PipelineDefinition, pipelineSchema } from "./pipeline_schema.ts";
 
 /** A pipeline row with its current definition. */
 export interface PipelineRecord {
@@ -26,11 +26,33 @@ export class UnknownConnectorError extends Error {
   }
 }
 
+/** What a save did (or, in a dry run, would do). */
+export type SaveAction = "create" | "update" | "unchanged";
+
 /** Options of {@linkcode savePipeline}. */
 export interface SavePipelineOptions {
   message?: string;
   /** Who saves: owns a new pipeline; must may edit an existing one. */
   author?: Principal | null;
+  /**
+   * Save a version of this pipeline (the definition may rename it, but not
+   * to the name of another pipeline): {@linkcode PipelineNameTakenError}.
+   */
+  id?: number;
+  /** Refuse to add a version to an existing pipeline of the same name. */
+  createOnly?: boolean;
+  /** Check everything and report what would happen, writing nothing. */
+  dryRun?: boolean;
+}
+
+/** The outcome of {@linkcode savePipeline}. */
+export interface SavedPipeline {
+  /** The pipeline's id (in a dry run that creates, an id never used). */
+  id: number;
+  name: string;
+  /** The new version, or the current one when unchanged. */
+  version: number;
+  action: SaveAction;
 }
 
 /** Raised when a step names a connector the author may not use. */
@@ -55,91 +77,272 @@ export class PipelineAccessError extends Error {
   }
 }
 
+/** Raised when a definition takes the name of another pipeline. */
+export class PipelineNameTakenError extends Error {
+  constructor(readonly pipelineName: string) {
+    super(`a pipeline named "${pipelineName}" already exists`);
+    this.name = "PipelineNameTakenError";
+  }
+}
+
+/** Raised when the pipeline to save or delete does not exist. */
+export class PipelineNotFoundError extends Error {
+  constructor(readonly pipelineId: number) {
+    super(`Pipeline "${pipelineId}" not found`);
+    this.name = "PipelineNotFoundError";
+  }
+}
+
+/** Raised when deleting a pipeline that has runs in progress. */
+export class PipelineBusyError extends Error {
+  constructor(readonly pipelineName: string, readonly runId: number) {
+    super(
+      `Cannot delete pipeline "${pipelineName}": run ${runId} has not finished; wait for it or cancel it`,
+    );
+    this.name = "PipelineBusyError";
+  }
+}
+
+// Thrown inside the transaction of a dry run so that nothing is kept.
+class DryRun {
+  constructor(readonly result: SavedPipeline) {}
+}
+
 /**
- * Creates the pipeline, or adds a version to the one with the same name.
- * Returns its id and new version number.
+ * Creates the pipeline, or adds a version to the one with the same name (or
+ * to `options.id`). A definition equal to the current version's (defaults
+ * filled, key order ignored) adds nothing: action "unchanged".
  */
 export async function savePipeline(
   db: Db,
   definition: PipelineDefinition,
   options: SavePipelineOptions = {},
-): Promise<{ id: number; version: number }> {
-  return await db.transaction(async (tx) => {
-    const author = options.author ?? null;
-    const connectorIds = await resolveConnectors(tx, definition, author);
-    // Saving under an existing name edits that pipeline: only if allowed.
-    const [existing] = await tx.query<{ id: number }>(
-      `select id from pipeline where name = $1 for update`,
-      [definition.name],
-    );
-    if (existing && author) {
-      const ownership = await loadOwnership(tx, "pipeline", existing.id);
-      if (!ownership || !can(author, "pipeline.edit", ownership)) {
-        throw new PipelineAccessError(definition.name);
-      }
+): Promise<SavedPipeline> {
+  try {
+    return await db.transaction(async (tx) => {
+      const result = await saveIn(tx, definition, options);
+      // A dry run goes all the way (constraints included), then rolls back.
+      if (options.dryRun) throw new DryRun(result);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof DryRun) return error.result;
+    throw error;
+  }
+}
+
+async function saveIn(
+  tx: Queryable,
+  definition: PipelineDefinition,
+  options: SavePipelineOptions,
+): Promise<SavedPipeline> {
+  const author = options.author ?? null;
+  const [problem] = await connectorProblems(tx, definition.steps, author);
+  if (problem) throw problem;
+  const connectorIds = await tx.query<{ id: number }>(
+    `select c.id from unnest($1::text[]) with ordinality as s(name, n)
+     join connector c on c.name = s.name order by s.n`,
+    [definition.steps.map((step) => step.connector)],
+  );
+  const existing = await findTarget(tx, definition, options);
+  // Saving under an existing name edits that pipeline: only if allowed.
+  if (existing && author) {
+    const ownership = await loadOwnership(tx, "pipeline", existing.id);
+    if (!ownership || !can(author, "pipeline.edit", ownership)) {
+      throw new PipelineAccessError(existing.name);
     }
-    const [pipeline] = await tx.query<{ id: number; current_version: number }>(
+  }
+  if (existing && sameDefinition(existing.definition, definition)) {
+    return {
+      id: existing.id,
+      name: existing.name,
+      version: existing.current_version,
+      action: "unchanged",
+    };
+  }
+  const [pipeline] = existing
+    ? await tx.query<{ id: number; current_version: number }>(
+      `update pipeline set name = $2, description = $3,
+         current_version = current_version + 1, updated_at = now()
+       where id = $1 returning id, current_version`,
+      [existing.id, definition.name, definition.description],
+    )
+    : await tx.query<{ id: number; current_version: number }>(
       `insert into pipeline (name, description, owner_id) values ($1, $2, $3)
        on conflict (name) do update set description = excluded.description,
          current_version = pipeline.current_version + 1, updated_at = now()
        returning id, current_version`,
       [definition.name, definition.description, author?.userId ?? null],
     );
-    const [version] = await tx.query<{ id: number }>(
-      `insert into pipeline_version
-         (pipeline_id, version, definition, message, author_id)
-       values ($1, $2, $3::text::jsonb, $4, $5) returning id`,
+  const [version] = await tx.query<{ id: number }>(
+    `insert into pipeline_version
+       (pipeline_id, version, definition, message, author_id)
+     values ($1, $2, $3::text::jsonb, $4, $5) returning id`,
+    [
+      pipeline.id,
+      pipeline.current_version,
+      JSON.stringify(definition),
+      options.message ?? "",
+      author?.userId ?? null,
+    ],
+  );
+  for (const [position, step] of definition.steps.entries()) {
+    await tx.query(
+      `insert into pipeline_step
+         (pipeline_version_id, step_key, type, needs, connector_id, config, position)
+       values ($1, $2, $3, $4::text[], $5, $6::text::jsonb, $7)`,
       [
-        pipeline.id,
-        pipeline.current_version,
-        JSON.stringify(definition),
-        options.message ?? "",
-        author?.userId ?? null,
+        version.id,
+        step.id,
+        step.type,
+        step.needs,
+        connectorIds[position].id,
+        JSON.stringify(step.config),
+        position,
       ],
     );
-    for (const [position, step] of definition.steps.entries()) {
-      await tx.query(
-        `insert into pipeline_step
-           (pipeline_version_id, step_key, type, needs, connector_id, config, position)
-         values ($1, $2, $3, $4::text[], $5, $6::text::jsonb, $7)`,
-        [
-          version.id,
-          step.id,
-          step.type,
-          step.needs,
-          connectorIds[position],
-          JSON.stringify(step.config),
-          position,
-        ],
-      );
-    }
-    return { id: pipeline.id, version: pipeline.current_version };
-  });
+  }
+  return {
+    id: Number(pipeline.id),
+    name: definition.name,
+    version: pipeline.current_version,
+    action: existing || pipeline.current_version > 1 ? "update" : "create",
+  };
 }
 
-async function resolveConnectors(
+interface Target {
+  id: number;
+  name: string;
+  current_version: number;
+  definition: unknown;
+}
+
+/** The pipeline a save adds a version to (locked), or undefined to create. */
+async function findTarget(
   tx: Queryable,
   definition: PipelineDefinition,
-  author: Principal | null,
-): Promise<(number | null)[]> {
-  const ids: (number | null)[] = [];
-  for (const [index, step] of definition.steps.entries()) {
-    const [row] = await tx.query<{ id: number; builtin: boolean }>(
-      "select id, builtin from connector where name = $1",
-      [step.connector],
+  options: SavePipelineOptions,
+): Promise<Target | undefined> {
+  const select = (where: string, param: unknown) =>
+    tx.query<Target>(
+      `select p.id, p.name, p.current_version, v.definition
+       from pipeline p
+       left join pipeline_version v
+         on v.pipeline_id = p.id and v.version = p.current_version
+       where ${where} for update of p`,
+      [param],
     );
-    if (!row) throw new UnknownConnectorError(index, step.connector);
+  const [byName] = await select("p.name = $1", definition.name);
+  if (options.id === undefined) {
+    if (byName && options.createOnly) {
+      throw new PipelineNameTakenError(definition.name);
+    }
+    return byName && { ...byName, id: Number(byName.id) };
+  }
+  if (byName && Number(byName.id) !== options.id) {
+    throw new PipelineNameTakenError(definition.name);
+  }
+  const [target] = byName ? [byName] : await select("p.id = $1", options.id);
+  if (!target) throw new PipelineNotFoundError(options.id);
+  return { ...target, id: Number(target.id) };
+}
+
+/** Whether two definitions are the same once defaults are filled in. */
+export function sameDefinition(stored: unknown, next: unknown): boolean {
+  // A version saved before a field got a default lacks it: fill it in.
+  const parsed = pipelineSchema.safeParse(stored);
+  const current = parsed.success ? parsed.data : stored;
+  return canonicalJson(current) === canonicalJson(next);
+}
+
+/** JSON with object keys sorted at every level (array order kept). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      typeof v === "object" && v !== null && !Array.isArray(v)
+        ? Object.fromEntries(
+          Object.keys(v).sort().map((key) => [key, v[key]]),
+        )
+        : v,
+  );
+}
+
+/**
+ * Every step whose connector does not exist or that `author` may not use,
+ * in step order (steps whose connector is not a string are skipped: the
+ * schema reports them).
+ */
+export async function connectorProblems(
+  db: Queryable,
+  steps: readonly { connector?: unknown }[],
+  author: Principal | null,
+): Promise<(UnknownConnectorError | ConnectorAccessError)[]> {
+  const names = [
+    ...new Set(
+      steps.map((step) => step.connector).filter((name) =>
+        typeof name === "string"
+      ),
+    ),
+  ] as string[];
+  const rows = names.length === 0 ? [] : await db.query<
+    { id: number; name: string; builtin: boolean }
+  >(
+    "select id, name, builtin from connector where name = any($1::text[])",
+    [names],
+  );
+  const byName = new Map(rows.map((row) => [row.name, row]));
+  const usable = new Map<string, boolean>();
+  const problems: (UnknownConnectorError | ConnectorAccessError)[] = [];
+  for (const [index, step] of steps.entries()) {
+    if (typeof step.connector !== "string") continue;
+    const row = byName.get(step.connector);
+    if (!row) {
+      problems.push(new UnknownConnectorError(index, step.connector));
+      continue;
+    }
     // A pipeline uses its connectors' credentials whenever it runs: its
     // author must be allowed to use them (built-ins are everyone's).
-    if (author && !row.builtin) {
-      const ownership = await loadOwnership(tx, "connector", row.id);
-      if (!ownership || !can(author, "connector.use", ownership)) {
-        throw new ConnectorAccessError(index, step.connector);
-      }
+    if (!author || row.builtin) continue;
+    if (!usable.has(row.name)) {
+      const ownership = await loadOwnership(db, "connector", Number(row.id));
+      usable.set(
+        row.name,
+        ownership !== null && can(author, "connector.use", ownership),
+      );
     }
-    ids.push(row.id);
+    if (!usable.get(row.name)) {
+      problems.push(new ConnectorAccessError(index, step.connector));
+    }
   }
-  return ids;
+  return problems;
+}
+
+/**
+ * Deletes a pipeline with its versions, runs and shares. Refuses while one
+ * of its runs is pending or running.
+ */
+export async function deletePipeline(db: Db, id: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [pipeline] = await tx.query<{ name: string }>(
+      "select name from pipeline where id = $1 for update",
+      [id],
+    );
+    if (!pipeline) throw new PipelineNotFoundError(id);
+    const [active] = await tx.query<{ id: number }>(
+      `select id from pipeline_run
+       where pipeline_id = $1 and status in ('PENDING', 'RUNNING')
+       order by id limit 1`,
+      [id],
+    );
+    if (active) throw new PipelineBusyError(pipeline.name, Number(active.id));
+    await tx.query(
+      `delete from resource_share
+       where resource_type = 'pipeline' and resource_id = $1`,
+      [id],
+    );
+    await tx.query("delete from pipeline where id = $1", [id]);
+  });
 }
 
 const SELECT_PIPELINE = `

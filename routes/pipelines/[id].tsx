@@ -5,7 +5,18 @@ import { define } from "../../lib/state.ts";
 import { getPipeline } from "../../lib/pipeline/pipeline_store.ts";
 import { listRuns } from "../../lib/engine/run_view.ts";
 import { startPipelineRun } from "../../lib/engine/start_run.ts";
-import { idParam, ProblemError } from "../../lib/api/problem.ts";
+import {
+  type FieldError,
+  idParam,
+  ProblemError,
+} from "../../lib/api/problem.ts";
+import {
+  isScheduledDateDefault,
+  type ParamDeclaration,
+  paramRequired,
+  paramsFromForm,
+  resolveRunParams,
+} from "../../lib/pipeline/params.ts";
 import { setShares } from "../../lib/rbac/shares.ts";
 import { sharedUserIds, sharingView } from "../../lib/rbac/sharing_view.ts";
 import { SharesSection } from "../../components/SharesSection.tsx";
@@ -26,19 +37,36 @@ async function load(
   return pipeline;
 }
 
+type PageCtx = Parameters<typeof load>[0] & { url: URL };
+
+async function pageData(
+  ctx: PageCtx,
+  pipeline: Awaited<ReturnType<typeof load>>,
+  run: { values: Record<string, unknown>; errors: FieldError[] } = {
+    values: {},
+    errors: [],
+  },
+) {
+  const runs = await listRuns(ctx.state.services.db, {
+    pipelineId: pipeline.id,
+    limit: 20,
+  });
+  return {
+    pipeline,
+    runs,
+    sharing: await sharingView(ctx.state, "pipeline", pipeline.id),
+    shared: ctx.url.searchParams.has("shared"),
+    rolledBack: ctx.url.searchParams.get("rolled_back"),
+    /** What the run form posted (re-shown with its errors), by parameter. */
+    runValues: run.values,
+    runErrors: run.errors,
+  };
+}
+
 export const handler = define.handlers({
   async GET(ctx) {
     const pipeline = await load(ctx);
-    const runs = await listRuns(ctx.state.services.db, {
-      pipelineId: pipeline.id,
-      limit: 20,
-    });
-    return page({
-      pipeline,
-      runs,
-      sharing: await sharingView(ctx.state, "pipeline", pipeline.id),
-      shared: ctx.url.searchParams.has("shared"),
-    });
+    return page(await pageData(ctx, pipeline));
   },
   // The Run button, and the share form (`_action=share`, which authorize()
   // checks as pipeline.share: route_policies.ts).
@@ -70,8 +98,21 @@ export const handler = define.handlers({
       });
       return ctx.redirect(`/pipelines/${pipeline.id}?shared`);
     }
+    const declared = pipeline.definition.params;
+    const given = paramsFromForm(declared, form);
+    const resolved = resolveRunParams(declared, given);
+    if (!resolved.ok) {
+      return page(
+        await pageData(ctx, pipeline, {
+          values: given,
+          errors: resolved.errors,
+        }),
+        { status: 422 },
+      );
+    }
     const runId = await startPipelineRun(ctx.state.services.db, pipeline.id, {
       trigger: "manual",
+      params: resolved.values,
       createdBy: ctx.state.user?.userId,
     });
     await recordAudit(ctx.state.services.db, {
@@ -79,7 +120,7 @@ export const handler = define.handlers({
       action: "pipeline.run",
       target: { type: "pipeline", id: pipeline.id, name: pipeline.name },
       ip: ctx.state.ip,
-      detail: { runId, trigger: "manual" },
+      detail: { runId, trigger: "manual", params: resolved.values },
     });
     return ctx.redirect(`/runs/${runId}`);
   },
@@ -94,9 +135,62 @@ export default define.page<typeof handler>(({ data, state }) => (
         Owner <span id="owner">{data.sharing.ownerEmail}</span>
       </p>
     )}
+    <p class="connector-links" id="pipeline-links">
+      <a href={`/pipelines/${data.pipeline.id}/versions`} id="versions-link">
+        Versions
+      </a>{" "}
+      ·{" "}
+      <a
+        href={`/api/v1/pipelines/${data.pipeline.id}/export?format=yaml`}
+        id="export-link"
+      >
+        Export YAML
+      </a>
+      {can(state.user, "pipeline.edit", state.ownership ?? undefined) && (
+        <>
+          {" "}
+          ·{" "}
+          <a href={`/pipelines/${data.pipeline.id}/edit`} id="edit-link">
+            Edit YAML
+          </a>
+        </>
+      )}
+    </p>
     {data.shared && <p class="ok" id="saved">Sharing saved.</p>}
+    {data.rolledBack && (
+      <p class="ok" id="rolled-back">
+        Rolled back to version {data.rolledBack}.
+      </p>
+    )}
     {can(state.user, "pipeline.run", state.ownership ?? undefined) && (
-      <form method="post">
+      <form method="post" class="form run-form" id="run-form">
+        {data.runErrors.length > 0 && (
+          <ul class="error" id="run-errors" role="alert">
+            {data.runErrors.map((e) => (
+              <li key={e.field + e.message}>
+                {e.field}: {e.message}
+              </li>
+            ))}
+          </ul>
+        )}
+        {/* Stored as jsonb, which keeps no key order: by name. */}
+        {Object.entries(data.pipeline.definition.params ?? {}).sort((
+          [a],
+          [b],
+        ) =>
+          a < b ? -1 : 1
+        ).map((
+          [name, declaration],
+        ) => (
+          <ParamInput
+            key={name}
+            name={name}
+            declaration={declaration}
+            value={data.runErrors.length > 0 ? data.runValues[name] : undefined}
+            reposted={data.runErrors.length > 0}
+            errors={data.runErrors.filter((e) => e.field === `params.${name}`)}
+          />
+        ))}
         <button type="submit" id="run-pipeline">Run now</button>
       </form>
     )}
@@ -130,3 +224,76 @@ export default define.page<typeof handler>(({ data, state }) => (
     <SharesSection sharing={data.sharing} grants="change and run it" />
   </section>
 ));
+
+/** One input of the run form, by the parameter's type. */
+function ParamInput(
+  { name, declaration, value, reposted, errors }: {
+    name: string;
+    declaration: ParamDeclaration;
+    /** The value posted, when the form comes back with errors. */
+    value: unknown;
+    reposted: boolean;
+    errors: FieldError[];
+  },
+) {
+  const fallback = isScheduledDateDefault(declaration.default)
+    ? undefined
+    : declaration.default;
+  const shown = reposted ? value : fallback;
+  const common = {
+    name: `params.${name}`,
+    id: `param-${name}`,
+    "aria-invalid": errors.length > 0 || undefined,
+  };
+  const required = paramRequired(declaration) &&
+    declaration.default === undefined;
+  let control;
+  switch (declaration.type) {
+    case "boolean":
+      control = <input {...common} type="checkbox" checked={shown === true} />;
+      break;
+    case "enum":
+      control = (
+        <select {...common} required={required}>
+          {(!required || shown === undefined) && <option value="" />}
+          {(declaration.values ?? []).map((option) => (
+            <option key={option} value={option} selected={option === shown}>
+              {option}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    default:
+      control = (
+        <input
+          {...common}
+          type={declaration.type === "number"
+            ? "number"
+            : declaration.type === "date"
+            ? "date"
+            : "text"}
+          step={declaration.type === "number" ? "any" : undefined}
+          required={required}
+          value={shown === undefined || shown === null ? "" : String(shown)}
+        />
+      );
+  }
+  return (
+    <label>
+      {name}{" "}
+      <span class="hint">
+        {declaration.type}
+        {isScheduledDateDefault(declaration.default) &&
+          " · empty: the run's scheduled date"}
+        {declaration.description && ` · ${declaration.description}`}
+      </span>
+      {control}
+      {errors.map((e) => (
+        <span class="error" id={`param-${name}-error`} key={e.message}>
+          {e.message}
+        </span>
+      ))}
+    </label>
+  );
+}

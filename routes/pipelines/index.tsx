@@ -2,6 +2,7 @@ import { page } from "../../lib/web/mod.ts";
 import { define } from "../../lib/state.ts";
 import { listPipelines } from "../../lib/pipeline/pipeline_store.ts";
 import { formatTime } from "../../components/format.ts";
+import { can } from "../../lib/rbac/permissions.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -9,9 +10,14 @@ export const handler = define.handlers({
   },
 });
 
-export default define.page<typeof handler>(({ data }) => (
+export default define.page<typeof handler>(({ data, state }) => (
   <section>
     <h1>Pipelines</h1>
+    {can(state.user, "pipeline.create") && (
+      <p>
+        <a href="/pipelines/new" id="new-pipeline">New pipeline</a>
+      </p>
+    )}
     {data.pipelines.length === 0
       ? (
         <p class="hint">

@@ -1,6 +1,7 @@
 // extract: a connector reads, and its record batches are staged as the
 // step's dataset for the steps that need it. With a cursor, only records past
-// the last successful run's largest value are read.
+// the last successful run's largest value are read. Templates in the config
+// are rendered with the run's context; in a SQL query, as bound values.
 
 import { stageDataset } from "../../dataset/dataset_store.ts";
 import {
@@ -11,7 +12,14 @@ import {
 import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
 import { loadCursor, trackCursor } from "../extract_cursor.ts";
 import { teeBatches } from "../tee_batches.ts";
-import type { RecordBatch } from "../../../connectors/types.ts";
+import type { Connector, RecordBatch } from "../../../connectors/types.ts";
+import { loadRunContext, usesTemplates } from "../run_context.ts";
+import {
+  renderConfig,
+  renderQuery,
+  renderText,
+  type TemplateContext,
+} from "../../pipeline/template.ts";
 
 type ExtractStep = Extract<StepDefinition, { type: "extract" }>;
 
@@ -34,12 +42,23 @@ export async function runExtractStep(
   streamTo?: (batches: AsyncIterable<RecordBatch>) => Promise<StepResult>,
 ): Promise<ExtractResult> {
   const step = ctx.step as ExtractStep;
+  const context = usesTemplates(step.config)
+    ? await loadRunContext(ctx.deps.db, ctx.runId)
+    : undefined;
+  // A SQL query is rendered once the connector says how it binds values.
+  const { query, ...rest } = step.config;
+  const sql = typeof query === "string" ? query : undefined;
+  const unrendered = sql === undefined ? step.config : rest;
+  const config = context ? renderConfig(unrendered, context) : unrendered;
   const connector = await ctx.deps.openConnector(
     step.connector,
-    step.config,
+    sql === undefined ? config : { ...config, query: sql },
     connectorUse(ctx),
   );
   try {
+    const bound = sql === undefined
+      ? { params: [] }
+      : boundQuery(connector, sql, context);
     const after = step.cursor
       ? await loadCursor(ctx.deps.db, ctx.pipelineId, step.id)
       : null;
@@ -47,8 +66,15 @@ export async function runExtractStep(
       ? ` where ${step.cursor.field} > ${JSON.stringify(after)}`
       : "";
     await ctx.log("info", `reading from connector "${step.connector}"${where}`);
+    if (bound.params.length > 0) {
+      await ctx.log(
+        "info",
+        `query values, bound in order: ${JSON.stringify(bound.params)}`,
+      );
+    }
     const read = connector.read({
-      ...step.config,
+      ...config,
+      ...bound,
       cursor: step.cursor ? { field: step.cursor.field, after } : undefined,
       signal: ctx.signal,
     });
@@ -92,4 +118,19 @@ export async function runExtractStep(
   } finally {
     await connector.close();
   }
+}
+
+// A SQL connector's query gets placeholders and bound values; any other
+// connector's query is plain text.
+function boundQuery(
+  connector: Connector,
+  query: string,
+  context: TemplateContext | undefined,
+): { query: string; params: unknown[] } {
+  if (!context) return { query, params: [] };
+  if (connector.sqlDialect) {
+    const { text, values } = renderQuery(query, context, connector.sqlDialect);
+    return { query: text, params: values };
+  }
+  return { query: renderText(query, context), params: [] };
 }

@@ -1,6 +1,7 @@
 // load: the dataset of the needed step is streamed into a connector. The
 // connector writes in one transaction, so a failure leaves the target as it
 // was, and a re-delivered job replays the whole load instead of adding to it.
+// Templates in the config (e.g. the table) are rendered with the run's context.
 
 import { readDataset } from "../../dataset/dataset_store.ts";
 import type { RecordBatch, WriteMode } from "../../../connectors/types.ts";
@@ -9,6 +10,8 @@ import {
   type StepContext,
   type StepResult,
 } from "./step_context.ts";
+import { loadRunContext, usesTemplates } from "../run_context.ts";
+import { renderConfig } from "../../pipeline/template.ts";
 
 /**
  * Runs a load step from its input's staged dataset, or from `streamed`
@@ -22,11 +25,14 @@ export async function runLoadStep(
   if (!input && !streamed) {
     throw new Error(`Cannot load: step "${ctx.step.id}" has no input dataset`);
   }
-  const config = ctx.step.config as {
-    table: string;
-    mode: WriteMode;
-    keys?: string[];
-  };
+  type LoadConfig = { table: string; mode: WriteMode; keys?: string[] };
+  let config = ctx.step.config as LoadConfig;
+  if (usesTemplates(config)) {
+    config = renderConfig(
+      config,
+      await loadRunContext(ctx.deps.db, ctx.runId),
+    );
+  }
   const connector = await ctx.deps.openConnector(
     ctx.step.connector,
     {},

@@ -137,7 +137,11 @@ export const handler = define.handlers({
       throw connectorHttpError(error);
     }
     if (action === "delete") {
-      await deleteConnector(services.db, connector.id);
+      try {
+        await deleteConnector(services.db, connector.id);
+      } catch (error) {
+        throw connectorHttpError(error);
+      }
       await recordAudit(services.db, {
         actor: requestActor(ctx.state),
         action: "connector.delete",

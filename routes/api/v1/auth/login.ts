@@ -1,17 +1,12 @@
 // POST {email, password}: a new session cookie (the old one is ended), or
 // 401 for wrong credentials, 429 with Retry-After when throttled.
 
-import { z } from "zod";
+import { credentialsSchema } from "../../../../lib/auth/auth_requests.ts";
 import { define } from "../../../../lib/state.ts";
 import { HttpError } from "../../../../lib/web/mod.ts";
 import { parseJsonBody } from "../../../../lib/api/problem.ts";
 import { signIn } from "../../../../lib/auth/sign_in.ts";
 import { sessionCookie } from "../../../../lib/auth/sessions.ts";
-
-const credentialsSchema = z.strictObject({
-  email: z.string().max(254),
-  password: z.string().max(1024),
-});
 
 export const handler = define.handlers({
   async POST(ctx) {

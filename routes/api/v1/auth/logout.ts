@@ -1,7 +1,7 @@
 // POST: ends this session; with {"everywhere": true}, every session of the
 // user (their API tokens stay: revoke those under /tokens).
 
-import { z } from "zod";
+import { logoutSchema } from "../../../../lib/auth/auth_requests.ts";
 import { define } from "../../../../lib/state.ts";
 import { parseJsonBody } from "../../../../lib/api/problem.ts";
 import {
@@ -11,10 +11,6 @@ import {
 } from "../../../../lib/auth/sessions.ts";
 import { recordAudit } from "../../../../lib/audit/audit_log.ts";
 import { requestActor } from "../../../../lib/auth/request_actor.ts";
-
-const logoutSchema = z.strictObject({
-  everywhere: z.boolean().default(false),
-});
 
 export const handler = define.handlers({
   async POST(ctx) {

@@ -2,7 +2,7 @@
 
 import { recordAudit } from "../../../../lib/audit/audit_log.ts";
 import { requestActor } from "../../../../lib/auth/request_actor.ts";
-import { z } from "zod";
+import { newConnectorSchema } from "../../../../lib/connector/connector_requests.ts";
 import { define } from "../../../../lib/state.ts";
 import {
   createConnector,
@@ -10,12 +10,6 @@ import {
 } from "../../../../lib/connector/connector_store.ts";
 import { connectorHttpError } from "../../../../lib/connector/connector_actions.ts";
 import { parseJsonBody } from "../../../../lib/api/problem.ts";
-
-const newConnectorSchema = z.object({
-  name: z.string(),
-  kind: z.string(),
-  config: z.record(z.string(), z.unknown()).default({}),
-}).strict();
 
 export const handler = define.handlers({
   async GET(ctx) {

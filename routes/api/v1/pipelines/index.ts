@@ -1,15 +1,14 @@
+// The pipeline collection: list, and create (or add a version) from a JSON
+// or YAML body; `?dry_run=1` only says what a save would do.
+
 import { define } from "../../../../lib/state.ts";
+import { listPipelines } from "../../../../lib/pipeline/pipeline_store.ts";
 import {
-  ConnectorAccessError,
-  listPipelines,
-  PipelineAccessError,
-  savePipeline,
-  UnknownConnectorError,
-} from "../../../../lib/pipeline/pipeline_store.ts";
-import { pipelineSchema } from "../../../../lib/pipeline/pipeline_schema.ts";
-import { parseJsonBody, ProblemError } from "../../../../lib/api/problem.ts";
-import { HttpError } from "../../../../lib/web/mod.ts";
-import { recordAudit } from "../../../../lib/audit/audit_log.ts";
+  auditPipelineSave,
+  readPipelineBody,
+  savePipelineText,
+  versionMessage,
+} from "../../../../lib/pipeline/pipeline_upload.ts";
 import { requestActor } from "../../../../lib/auth/request_actor.ts";
 
 export const handler = define.handlers({
@@ -19,47 +18,28 @@ export const handler = define.handlers({
   },
   // Creates a pipeline, or a new version of the one with the same name.
   async POST(ctx) {
-    const definition = await parseJsonBody(ctx.req, pipelineSchema, "pipeline");
-    try {
-      const { db } = ctx.state.services;
-      const saved = await savePipeline(db, definition, {
-        author: ctx.state.user,
-      });
-      await recordAudit(db, {
-        actor: requestActor(ctx.state),
-        action: saved.version === 1 ? "pipeline.create" : "pipeline.update",
-        target: { type: "pipeline", id: saved.id, name: definition.name },
-        ip: ctx.state.ip,
-        detail: { version: saved.version },
-      });
-      return ctx.json(saved, { status: 201 });
-    } catch (error) {
-      if (error instanceof PipelineAccessError) {
-        throw new HttpError(403, error.message);
-      }
-      if (error instanceof ConnectorAccessError) {
-        throw new ProblemError(
-          403,
-          `Cannot save pipeline "${definition.name}": ${error.message}`,
-          [{
-            field: `steps.${error.stepIndex}.connector`,
-            message: error.message,
-          }],
-        );
-      }
-      if (error instanceof UnknownConnectorError) {
-        throw new ProblemError(
-          422,
-          `Cannot save pipeline "${definition.name}": ${error.message}`,
-          [
-            {
-              field: `steps.${error.stepIndex}.connector`,
-              message: error.message,
-            },
-          ],
-        );
-      }
-      throw error;
+    const message = versionMessage(ctx.url);
+    const dryRun = ["1", "true"].includes(
+      ctx.url.searchParams.get("dry_run") ?? "",
+    );
+    const body = await readPipelineBody(ctx.req);
+    const saved = await savePipelineText(ctx.state.services.db, body, {
+      author: ctx.state.user,
+      message,
+      dryRun,
+    });
+    if (dryRun) {
+      const { name, action, version } = saved;
+      return ctx.json({ name, action, version });
     }
+    await auditPipelineSave(ctx.state.services.db, saved, {
+      actor: requestActor(ctx.state),
+      ip: ctx.state.ip,
+      message,
+    });
+    const { id, name, version, action } = saved;
+    return ctx.json({ id, name, version, action }, {
+      status: action === "unchanged" ? 200 : 201,
+    });
   },
 });

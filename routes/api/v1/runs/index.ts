@@ -1,14 +1,20 @@
 import { define } from "../../../../lib/state.ts";
 import { listRuns } from "../../../../lib/engine/run_view.ts";
+import { validationError } from "../../../../lib/api/problem.ts";
+import { runsQuerySchema } from "../../../../lib/engine/runs_query.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {
-    const pipelineId = ctx.url.searchParams.get("pipeline_id");
-    const limit = ctx.url.searchParams.get("limit");
+    const parsed = runsQuerySchema.safeParse(
+      Object.fromEntries(
+        [...ctx.url.searchParams].filter(([, value]) => value !== ""),
+      ),
+    );
+    if (!parsed.success) throw validationError("runs query", parsed.error);
     return ctx.json(
       await listRuns(ctx.state.services.db, {
-        pipelineId: pipelineId ? Number(pipelineId) || -1 : undefined,
-        limit: limit ? Math.max(1, Number(limit) || 50) : undefined,
+        pipelineId: parsed.data.pipeline_id,
+        limit: parsed.data.limit,
       }),
     );
   },

@@ -4,7 +4,7 @@
 import { recordAudit } from "../../../../../lib/audit/audit_log.ts";
 import { requestActor } from "../../../../../lib/auth/request_actor.ts";
 import { changedSecrets } from "../../../../../lib/connector/connector_audit.ts";
-import { z } from "zod";
+import { connectorChangesSchema } from "../../../../../lib/connector/connector_requests.ts";
 import { define } from "../../../../../lib/state.ts";
 import {
   deleteConnector,
@@ -21,14 +21,6 @@ import {
   ProblemError,
 } from "../../../../../lib/api/problem.ts";
 
-// Unknown keys are dropped, so a client may PUT back what it got from GET
-// (id, builtin, timestamps and `{ set: true }` secrets included).
-const changesSchema = z.object({
-  name: z.string().optional(),
-  kind: z.string().optional(),
-  config: z.record(z.string(), z.unknown()),
-});
-
 export const handler = define.handlers({
   async GET(ctx) {
     const id = idParam(ctx.params.id, "Connector");
@@ -43,7 +35,11 @@ export const handler = define.handlers({
     const { db, box } = ctx.state.services;
     try {
       const current = await editableConnector(db, id, "update");
-      const body = await parseJsonBody(ctx.req, changesSchema, "connector");
+      const body = await parseJsonBody(
+        ctx.req,
+        connectorChangesSchema,
+        "connector",
+      );
       if (body.kind !== undefined && body.kind !== current.kind) {
         const message =
           `Cannot change the kind of a connector (it is "${current.kind}")`;
