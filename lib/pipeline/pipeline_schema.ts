@@ -47,7 +47,8 @@ const stepBase = {
 /** Reads records from a connector. */
 export const extractStepSchema = z.object({
   ...stepBase,
-  type: z.literal("extract").describe("Reads records from a connector"),
+  type: z.literal("extract").describe("Reads records from a connector")
+    .meta({ examples: ["extract"] }),
   connector: nameSchema.describe("Name of the connector to read from").meta({
     examples: ["shop_mysql", "files"],
   }),
@@ -74,7 +75,7 @@ export const loadStepSchema = z.object({
   ...stepBase,
   type: z.literal("load").describe(
     "Writes the records of the step it needs into a connector",
-  ),
+  ).meta({ examples: ["load"] }),
   connector: nameSchema.describe("Name of the connector to write to").meta({
     examples: ["warehouse"],
   }),
@@ -216,7 +217,23 @@ export const pipelineSchema = z.object({
   }),
   steps: z.array(stepSchema).min(1).max(200).describe(
     "The steps, a DAG through their needs",
-  ),
+  ).meta({
+    examples: [[
+      {
+        id: "orders",
+        type: "extract",
+        connector: "shop_mysql",
+        config: { table: "orders" },
+      },
+      {
+        id: "load",
+        type: "load",
+        needs: ["orders"],
+        connector: "warehouse",
+        config: { table: "orders", mode: "merge", keys: ["id"] },
+      },
+    ]],
+  }),
 }).strict().superRefine((pipeline, ctx) => {
   // Runs even when some fields failed, so every problem is listed at once:
   // the value may be malformed anywhere.

@@ -1,4 +1,5 @@
 import { recordAudit } from "../../lib/audit/audit_log.ts";
+import { buildDag } from "../../lib/pipeline/dag.ts";
 import { requestActor } from "../../lib/auth/request_actor.ts";
 import { HttpError, page } from "../../lib/web/mod.ts";
 import { define } from "../../lib/state.ts";
@@ -57,6 +58,7 @@ async function pageData(
     sharing: await sharingView(ctx.state, "pipeline", pipeline.id),
     shared: ctx.url.searchParams.has("shared"),
     rolledBack: ctx.url.searchParams.get("rolled_back"),
+    stages: stagesOf(pipeline.definition.steps),
     /** What the run form posted (re-shown with its errors), by parameter. */
     runValues: run.values,
     runErrors: run.errors,
@@ -195,9 +197,14 @@ export default define.page<typeof handler>(({ data, state }) => (
       </form>
     )}
     <h2>Steps (version {data.pipeline.current_version})</h2>
-    <table>
+    <p class="hint">
+      Steps of the same stage run in parallel; each stage waits for the ones
+      before it.
+    </p>
+    <table id="steps">
       <thead>
         <tr>
+          <th>Stage</th>
           <th>Step</th>
           <th>Type</th>
           <th>Connector</th>
@@ -206,8 +213,9 @@ export default define.page<typeof handler>(({ data, state }) => (
         </tr>
       </thead>
       <tbody>
-        {data.pipeline.definition.steps.map((step) => (
+        {data.stages.map(({ step, stage }) => (
           <tr key={step.id}>
+            <td>{stage + 1}</td>
             <td>{step.id}</td>
             <td>{step.type}</td>
             <td>{step.connector}</td>
@@ -295,5 +303,16 @@ function ParamInput(
         </span>
       ))}
     </label>
+  );
+}
+
+/** The steps in run order, each with its parallel stage (DAG level). */
+function stagesOf<T extends { id: string; needs: string[] }>(
+  steps: T[],
+): { step: T; stage: number }[] {
+  const { levels } = buildDag(steps);
+  const byId = new Map(steps.map((step) => [step.id, step]));
+  return levels.flatMap((ids, stage) =>
+    ids.map((id) => ({ step: byId.get(id)!, stage }))
   );
 }
