@@ -9,6 +9,7 @@ import { ensureFirstAdmin } from "./lib/auth/first_admin.ts";
 import { Worker } from "./lib/queue/worker.ts";
 import { abandonTask, taskJobHandler } from "./lib/engine/run_task.ts";
 import { TASK_QUEUE } from "./lib/engine/start_run.ts";
+import { taskCancels } from "./lib/engine/cancel_run.ts";
 import { startScheduler } from "./lib/scheduler/scheduler.ts";
 import { log } from "./lib/log/logger.ts";
 import { DataDirLockedError } from "./lib/db/data_dir_lock.ts";
@@ -24,6 +25,7 @@ export async function startWorker(services: Services): Promise<Worker> {
         job,
         "the worker running it stopped responding too many times",
       ),
+    cancels: taskCancels(services.db),
   });
   await worker.start();
   return worker;

@@ -8,12 +8,17 @@ import { formatCount, formatDuration, formatTime } from "./format.ts";
 /** Props of {@linkcode RunDetails}. */
 export interface RunDetailsProps {
   run: RunView;
+  /** Show the Cancel / Re-run buttons (the user may manage this run). */
+  manage?: boolean;
 }
 
+const OPEN = ["PENDING", "RUNNING"];
+
 /** The run's summary and its task table. */
-export function RunDetails({ run }: RunDetailsProps) {
+export function RunDetails({ run, manage }: RunDetailsProps) {
   return (
     <div class="run" data-run-status={run.status}>
+      {manage && <RunActions run={run} />}
       <dl class="facts">
         <dt>Status</dt>
         <dd id="run-status">
@@ -74,5 +79,30 @@ export function RunDetails({ run }: RunDetailsProps) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * Cancel while the run is open, Re-run once it ended: plain form posts to the
+ * run page, so they work before (or without) the island's script.
+ */
+function RunActions({ run }: { run: RunView }) {
+  const open = OPEN.includes(run.status);
+  return (
+    <form
+      method="post"
+      action={`/runs/${run.id}`}
+      class={`run-actions${open ? " danger" : ""}`}
+      id="run-actions"
+    >
+      <input type="hidden" name="_action" value={open ? "cancel" : "rerun"} />
+      {open
+        ? (
+          <button type="submit" id="cancel-run">
+            Cancel run
+          </button>
+        )
+        : <button type="submit" id="rerun-run">Re-run</button>}
+    </form>
   );
 }

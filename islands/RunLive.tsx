@@ -9,6 +9,8 @@ import { RunDetails } from "../components/RunDetails.tsx";
 /** Props of {@linkcode RunLive}. */
 export interface RunLiveProps {
   run: RunView;
+  /** Show the Cancel / Re-run buttons (the user may manage this run). */
+  manage?: boolean;
 }
 
 const FINAL = ["SUCCESS", "FAILURE", "CANCELLED"];
@@ -25,5 +27,5 @@ export default function RunLive(props: RunLiveProps) {
     });
     return () => source.close();
   }, []);
-  return <RunDetails run={run.value} />;
+  return <RunDetails run={run.value} manage={props.manage} />;
 }

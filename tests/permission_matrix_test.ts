@@ -139,8 +139,10 @@ const EXPECTED: Record<string, Access> = {
   "PUT /api/v1/pipelines/:id/shares": "share",
   "POST /pipelines/:id": "operate",
   "POST /api/v1/pipelines/:id/runs": "operate",
-  // Not built yet; when it lands it is managing a run.
+  // Managing a run: cancel and re-run (API and the run page's buttons).
   "POST /api/v1/runs/:id/cancel": "operate",
+  "POST /api/v1/runs/:id/rerun": "operate",
+  "POST /runs/:id": "operate",
 };
 
 /** How the requesting user relates to the resource the route names. */

@@ -860,6 +860,34 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
     params: RUN_ID,
     responses: { 200: { description: "The event stream", eventStream: true } },
   },
+  "POST /api/v1/runs/:id/cancel": {
+    operationId: "cancelRun",
+    summary: "Cancel a run",
+    description:
+      'The run and its waiting steps become CANCELLED at once and never start; running steps are stopped within seconds and then show CANCELLED ("killed: cancelled"). A run that already ended is left as it was: 409',
+    tags: ["Runs"],
+    params: RUN_ID,
+    responses: {
+      200: { description: "The cancelled run", json: runViewSchema },
+    },
+    errors: { 409: "The run already ended" },
+  },
+  "POST /api/v1/runs/:id/rerun": {
+    operationId: "rerunRun",
+    summary: "Start a new run like an ended one",
+    description:
+      "Same pipeline at its current version, same parameter values (a 422 names params.<name> when they no longer fit)",
+    tags: ["Runs"],
+    params: RUN_ID,
+    responses: {
+      201: {
+        description: "Queued",
+        json: z.object({ id: id(), status: z.literal("PENDING") }),
+        headers: { location: "The new run: /api/v1/runs/{id}" },
+      },
+    },
+    errors: { 409: "The run has not ended", 422: "" },
+  },
   "GET /api/v1/runs/:id/tasks/:taskId/logs": {
     operationId: "getTaskLogs",
     summary: "Log lines of one task run",

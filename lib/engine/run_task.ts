@@ -5,8 +5,14 @@
 import type { Queryable } from "../db/db.ts";
 import { dropDataset, type StagedDataset } from "../dataset/dataset_store.ts";
 import type { StepDefinition } from "../pipeline/pipeline_schema.ts";
-import { completeJob, failJob, type Job, retryJob } from "../queue/job.ts";
-import type { JobHandler } from "../queue/worker.ts";
+import {
+  cancelJob,
+  completeJob,
+  failJob,
+  type Job,
+  retryJob,
+} from "../queue/job.ts";
+import { JobCancelledError, type JobHandler } from "../queue/worker.ts";
 import type { EngineDeps } from "./engine_deps.ts";
 import { announceRun } from "./run_events.ts";
 import { enqueueTask } from "./start_run.ts";
@@ -22,6 +28,8 @@ const PROGRESS_MS = 500;
 // Retry backoff: 1 s, 2 s, 4 s… capped.
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 5 * 60_000;
+/** The error of a TaskRun stopped by a cancel while it ran. */
+const KILLED = "killed: cancelled";
 
 interface TaskRow {
   id: number;
@@ -30,6 +38,7 @@ interface TaskRow {
   step_key: string;
   status: string;
   run_status: string;
+  cancel_requested: boolean;
   definition: { steps: StepDefinition[] };
 }
 
@@ -40,6 +49,11 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
     const task = await beginTask(deps, job, taskRunId);
     if (!task) return;
     const ref = { id: task.id, runId: task.pipeline_run_id };
+    if (task.cancel_requested || task.run_status === "CANCELLED") {
+      // Asked to stop before it began (a re-delivered or retried job).
+      await finishTask(deps, job, ref, task.step_key, { cancelled: KILLED });
+      return;
+    }
     const step = task.definition.steps.find((s) => s.id === task.step_key)!;
     const fused = step.type === "extract"
       ? await claimStreamedLoad(deps, task, step.id)
@@ -77,6 +91,17 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
       await releaseStreamedLoad(deps, fused.task.id);
       await finishTask(deps, job, ref, step.id, { ok: true, result });
     } catch (error) {
+      if (signal.aborted && signal.reason instanceof JobCancelledError) {
+        await appendTaskLog(deps.db, ref, "warn", KILLED).catch(() => {});
+        if (fused) {
+          const loadRef = { id: fused.task.id, runId: ref.runId };
+          await finishTask(deps, null, loadRef, fused.step.id, {
+            cancelled: KILLED,
+          });
+        }
+        await finishTask(deps, job, ref, step.id, { cancelled: KILLED });
+        return;
+      }
       if (fused) await releaseStreamedLoad(deps, fused.task.id);
       const message = deps.redact(errorMessage(error));
       await appendTaskLog(deps.db, ref, "error", message).catch(() => {});
@@ -116,9 +141,17 @@ export async function abandonTask(
   reason: string,
 ): Promise<void> {
   const [task] = await deps.db.query<
-    { id: number; pipeline_run_id: number; step_key: string; status: string }
+    {
+      id: number;
+      pipeline_run_id: number;
+      step_key: string;
+      status: string;
+      cancel_requested: boolean;
+    }
   >(
-    "select id, pipeline_run_id, step_key, status from task_run where id = $1",
+    `select id, pipeline_run_id, step_key, status,
+       cancel_requested_at is not null as cancel_requested
+     from task_run where id = $1`,
     [Number(job.payload.taskRunId)],
   );
   if (!task || TERMINAL.includes(task.status)) return;
@@ -127,10 +160,9 @@ export async function abandonTask(
     job,
     { id: task.id, runId: task.pipeline_run_id },
     task.step_key,
-    {
-      ok: false,
-      error: reason,
-    },
+    task.cancel_requested
+      ? { cancelled: KILLED }
+      : { ok: false, error: reason },
   );
 }
 
@@ -181,8 +213,16 @@ async function beginTask(
   taskRunId: number,
 ): Promise<TaskRow | undefined> {
   return await deps.db.transaction(async (tx) => {
+    // The run's row first, as finishTask and cancelRun lock it: taking the
+    // task's row first would deadlock with a cancel.
+    await tx.query(
+      `select id from pipeline_run
+       where id = (select pipeline_run_id from task_run where id = $1) for update`,
+      [taskRunId],
+    );
     const [task] = await tx.query<TaskRow>(
-      `select t.id, t.pipeline_run_id, r.pipeline_id, t.step_key, t.status, r.status as run_status, v.definition
+      `select t.id, t.pipeline_run_id, r.pipeline_id, t.step_key, t.status, r.status as run_status,
+         t.cancel_requested_at is not null as cancel_requested, v.definition
        from task_run t join pipeline_run r on r.id = t.pipeline_run_id
        join pipeline_version v on v.id = r.pipeline_version_id
        where t.id = $1 for update of t`,
@@ -193,6 +233,7 @@ async function beginTask(
       await completeJob(tx, job.id);
       return undefined;
     }
+    if (task.cancel_requested || task.run_status === "CANCELLED") return task;
     await tx.query(
       `update task_run set status = 'RUNNING', attempt = $2, started_at = now(),
          finished_at = null where id = $1`,
@@ -271,7 +312,10 @@ function runStep(ctx: StepContext): Promise<StepResult> {
   }
 }
 
-type Outcome = { ok: true; result: StepResult } | { ok: false; error: string };
+type Outcome =
+  | { ok: true; result: StepResult }
+  | { ok: false; error: string }
+  | { cancelled: string };
 
 async function finishTask(
   deps: EngineDeps,
@@ -286,7 +330,15 @@ async function finishTask(
     await tx.query("select id from pipeline_run where id = $1 for update", [
       ref.runId,
     ]);
-    if (outcome.ok) {
+    if ("cancelled" in outcome) {
+      await tx.query(
+        `update task_run set status = 'CANCELLED', error = $2, finished_at = now()
+         where id = $1`,
+        [ref.id, outcome.cancelled],
+      );
+      await endDownstream(tx, ref.runId, stepKey, "CANCELLED", "run cancelled");
+      if (job) await cancelJob(tx, job.id, outcome.cancelled);
+    } else if (outcome.ok) {
       const { result } = outcome;
       await tx.query(
         `update task_run set status = 'SUCCESS', rows_in = $2, rows_out = $3,
@@ -323,7 +375,13 @@ async function finishTask(
         `update task_run set status = 'FAILURE', error = $2, finished_at = now() where id = $1`,
         [ref.id, outcome.error],
       );
-      await skipDownstream(tx, ref.runId, stepKey);
+      await endDownstream(
+        tx,
+        ref.runId,
+        stepKey,
+        "SKIPPED",
+        "upstream step failed",
+      );
       if (job) await failJob(tx, job.id, outcome.error);
     }
     const ended = await finishRunIfDone(tx, ref.runId);
@@ -349,29 +407,41 @@ async function enqueueReadySuccessors(
   for (const task of ready) await enqueueTask(tx, task.id);
 }
 
-async function skipDownstream(tx: Queryable, runId: number, stepKey: string) {
+/** Ends the PENDING steps downstream of `stepKey`, which will never run. */
+async function endDownstream(
+  tx: Queryable,
+  runId: number,
+  stepKey: string,
+  status: "SKIPPED" | "CANCELLED",
+  reason: string,
+) {
   await tx.query(
     `with recursive downstream(step_key) as (
        select step_key from task_run where pipeline_run_id = $1 and $2 = any(needs)
        union
        select t.step_key from task_run t join downstream d on d.step_key = any(t.needs)
        where t.pipeline_run_id = $1)
-     update task_run set status = 'SKIPPED', error = 'upstream step failed', finished_at = now()
+     update task_run set status = $3, error = $4, finished_at = now()
      where pipeline_run_id = $1 and status = 'PENDING'
        and step_key in (select step_key from downstream)`,
-    [runId, stepKey],
+    [runId, stepKey, status, reason],
   );
 }
 
 /** Ends the run when no TaskRun is left to run; returns whether it ended. */
 async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
-  const [state] = await tx.query<{ open: number; failed: string | null }>(
+  const [state] = await tx.query<
+    { open: number; failed: string | null; run_status: string }
+  >(
     `select count(*) filter (where status in ('PENDING', 'RUNNING'))::int as open,
-       min(step_key) filter (where status = 'FAILURE') as failed
+       min(step_key) filter (where status = 'FAILURE') as failed,
+       (select status from pipeline_run where id = $1) as run_status
      from task_run where pipeline_run_id = $1`,
     [runId],
   );
   if (state.open > 0) return false;
+  // A cancelled run already ended: its status stays, its cursors don't move.
+  if (state.run_status === "CANCELLED") return true;
   if (!state.failed) await advanceCursors(tx, runId);
   await tx.query(
     `update pipeline_run set status = $2, error = $3, finished_at = now(),
@@ -386,7 +456,11 @@ async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
   return true;
 }
 
-function runDatasetDir(deps: EngineDeps, runId: number): string {
+/** Where run `runId` stages its datasets. */
+export function runDatasetDir(
+  deps: Pick<EngineDeps, "dataDir">,
+  runId: number,
+): string {
   return `${deps.dataDir}/datasets/run-${runId}`;
 }
 

@@ -117,6 +117,39 @@ export async function failJob(
   );
 }
 
+/** Marks a job cancelled (its work was stopped on request); it is never run again. */
+export async function cancelJob(
+  tx: Queryable,
+  id: number,
+  reason: string,
+): Promise<void> {
+  await tx.query(
+    `update job set status = 'cancelled', last_error = $2, locked_by = null,
+       locked_until = null, updated_at = now() where id = $1`,
+    [id, reason],
+  );
+}
+
+/**
+ * Cancels the queued (not yet claimed) jobs of `queue` whose payload holds
+ * one of `values` under `key`, so no worker starts them.
+ */
+export async function cancelQueuedJobs(
+  tx: Queryable,
+  queue: string,
+  key: string,
+  values: number[],
+  reason: string,
+): Promise<void> {
+  if (values.length === 0) return;
+  await tx.query(
+    `update job set status = 'cancelled', last_error = $4, updated_at = now()
+     where status = 'queued' and queue = $1
+       and (payload ->> $2)::bigint = any($3::bigint[])`,
+    [queue, key, values, reason],
+  );
+}
+
 /** Puts a job back in the queue to try again after `delayMs`. */
 export async function retryJob(
   tx: Queryable,

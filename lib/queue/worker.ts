@@ -1,5 +1,6 @@
 // A worker loop: claims jobs in batches, runs them with bounded concurrency,
-// keeps their leases alive, and sleeps until NOTIFY (or a poll) wakes it.
+// keeps their leases alive, aborts the ones asked to stop, and sleeps until
+// NOTIFY (or a poll) wakes it.
 
 import type { Db } from "../db/db.ts";
 import { log } from "../log/logger.ts";
@@ -16,6 +17,26 @@ import {
 /** Runs one job; it must finish the job row itself (complete, retry or fail). */
 export type JobHandler = (job: Job, signal: AbortSignal) => Promise<void>;
 
+/** The abort reason of a job's signal when the job was asked to stop. */
+export class JobCancelledError extends Error {
+  constructor() {
+    super("cancelled");
+    this.name = "JobCancelledError";
+  }
+}
+
+/**
+ * How a worker learns that running jobs were asked to stop: a NOTIFY on
+ * `channel` (any payload) or its lease heartbeat — the fallback when a
+ * notification was missed — makes it ask `find`, and it aborts the signals
+ * of the jobs found with a {@linkcode JobCancelledError}.
+ */
+export interface JobCancels {
+  channel: string;
+  /** The ids, among `jobs` (running here), that must stop. */
+  find(jobs: Job[]): Promise<number[]>;
+}
+
 /** Options for {@linkcode Worker}. */
 export interface WorkerOptions {
   handlers: Record<string, JobHandler>;
@@ -27,19 +48,30 @@ export interface WorkerOptions {
   workerId?: string;
   /** Called for each job the reaper failed for good (no attempts left). */
   onAbandoned?: (job: ExpiredJob) => Promise<void>;
+  /** Lets running jobs be stopped on request (see {@linkcode JobCancels}). */
+  cancels?: JobCancels;
+}
+
+interface RunningJob {
+  job: Job;
+  controller: AbortController;
+  done: Promise<void>;
 }
 
 /** Claims and runs jobs until stopped. */
 export class Worker {
   readonly id: string;
   #db: Db;
-  #options: Required<Omit<WorkerOptions, "workerId" | "onAbandoned">>;
+  #options: Required<
+    Omit<WorkerOptions, "workerId" | "onAbandoned" | "cancels">
+  >;
   #onAbandoned?: (job: ExpiredJob) => Promise<void>;
-  #running = new Map<number, Promise<void>>();
+  #cancels?: JobCancels;
+  #running = new Map<number, RunningJob>();
   #stopped = false;
   #wake?: () => void;
   #loop?: Promise<void>;
-  #unlisten?: () => Promise<void>;
+  #unlisten: (() => Promise<void>)[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(db: Db, options: WorkerOptions) {
@@ -53,11 +85,22 @@ export class Worker {
       pollMs: options.pollMs ?? 2000,
     };
     this.#onAbandoned = options.onAbandoned;
+    this.#cancels = options.cancels;
   }
 
   /** Starts the loop, the heartbeat and the reaper. */
   async start(): Promise<void> {
-    this.#unlisten = await this.#db.listen(JOBS_CHANNEL, () => this.#wake?.());
+    this.#unlisten.push(
+      await this.#db.listen(JOBS_CHANNEL, () => this.#wake?.()),
+    );
+    if (this.#cancels) {
+      this.#unlisten.push(
+        await this.#db.listen(
+          this.#cancels.channel,
+          () => this.#abortCancelled(),
+        ),
+      );
+    }
     const heartbeatMs = (this.#options.leaseSeconds * 1000) / 3;
     this.#timers.push(setInterval(() => this.#heartbeat(), heartbeatMs));
     this.#timers.push(setInterval(() => this.#reap(), heartbeatMs));
@@ -70,8 +113,8 @@ export class Worker {
     this.#wake?.();
     for (const timer of this.#timers) clearInterval(timer);
     await this.#loop;
-    await Promise.allSettled(this.#running.values());
-    await this.#unlisten?.();
+    await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    for (const unlisten of this.#unlisten) await unlisten();
   }
 
   async #run() {
@@ -117,7 +160,24 @@ export class Worker {
       this.#running.delete(job.id);
       this.#wake?.();
     });
-    this.#running.set(job.id, done);
+    this.#running.set(job.id, { job, controller, done });
+  }
+
+  /** Aborts the running jobs that were asked to stop. */
+  async #abortCancelled() {
+    if (!this.#cancels) return;
+    const live = [...this.#running.values()].filter((r) =>
+      !r.controller.signal.aborted
+    );
+    if (live.length === 0) return;
+    try {
+      const ids = await this.#cancels.find(live.map((r) => r.job));
+      for (const id of ids) {
+        this.#running.get(id)?.controller.abort(new JobCancelledError());
+      }
+    } catch (error) {
+      log.warn("cannot check for cancelled jobs", { error, worker: this.id });
+    }
   }
 
   async #heartbeat() {
@@ -131,6 +191,7 @@ export class Worker {
     } catch (error) {
       log.warn("cannot extend job leases", { error, worker: this.id });
     }
+    await this.#abortCancelled();
   }
 
   async #reap() {

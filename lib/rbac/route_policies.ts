@@ -81,6 +81,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   },
   "GET /runs": READ,
   "GET /runs/:id": run("read"),
+  // The Cancel and Re-run buttons (`_action=cancel|rerun`).
+  "POST /runs/:id": run("run.manage"),
 
   // JSON API.
   "GET /api/v1/health": PUBLIC,
@@ -129,6 +131,8 @@ export const ROUTE_POLICIES: Record<string, RoutePolicy> = {
   "GET /api/v1/runs/:id": run("read"),
   "GET /api/v1/runs/:id/events": run("read"),
   "GET /api/v1/runs/:id/tasks/:taskId/logs": run("read"),
+  "POST /api/v1/runs/:id/cancel": run("run.manage"),
+  "POST /api/v1/runs/:id/rerun": run("run.manage"),
 };
 
 /** The policy of a request to `route` (a router pattern), or undefined. */
