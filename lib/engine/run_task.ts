@@ -2,6 +2,7 @@
 // job and enqueues the successors — in one transaction, so a crash between
 // them cannot lose or duplicate work.
 
+import { formatDuration, parseDuration } from "../pipeline/duration.ts";
 import type { Queryable } from "../db/db.ts";
 import { dropDataset, type StagedDataset } from "../dataset/dataset_store.ts";
 import type { StepDefinition } from "../pipeline/pipeline_schema.ts";
@@ -58,14 +59,27 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
     const fused = step.type === "extract"
       ? await claimStreamedLoad(deps, task, step.id)
       : undefined;
+    // A step's timeout aborts the attempt like a cancel would, but the
+    // attempt fails (and is retried if it may be) instead of being cancelled.
+    const limit = attemptTimeout(step, fused?.step);
+    const timer = new AbortController();
+    const timeout = limit === null
+      ? undefined
+      : setTimeout(() => timer.abort(new StepTimeoutError(limit)), limit);
+    const stepSignal = AbortSignal.any([signal, timer.signal]);
     try {
-      const ctx = await stepContext(deps, task, step, signal);
+      const ctx = await stepContext(deps, task, step, stepSignal);
       if (!fused) {
         const result = await runStep(ctx);
         await finishTask(deps, job, ref, step.id, { ok: true, result });
         return;
       }
-      const loadCtx = await stepContext(deps, fused.task, fused.step, signal);
+      const loadCtx = await stepContext(
+        deps,
+        fused.task,
+        fused.step,
+        stepSignal,
+      );
       const result = await runExtractStep(
         ctx,
         (batches) => runLoadStep(loadCtx, batches),
@@ -103,7 +117,9 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
         return;
       }
       if (fused) await releaseStreamedLoad(deps, fused.task.id);
-      const message = deps.redact(errorMessage(error));
+      const message = timer.signal.aborted
+        ? (timer.signal.reason as StepTimeoutError).message
+        : deps.redact(errorMessage(error));
       await appendTaskLog(deps.db, ref, "error", message).catch(() => {});
       if (job.attempts < job.max_attempts) {
         const delay = Math.min(
@@ -127,8 +143,29 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
         return;
       }
       await finishTask(deps, job, ref, step.id, { ok: false, error: message });
+    } finally {
+      clearTimeout(timeout);
     }
   };
+}
+
+/** Why an attempt was stopped by its step's `timeout`. */
+export class StepTimeoutError extends Error {
+  constructor(readonly limitMs: number) {
+    super(`timed out after ${formatDuration(limitMs)}`);
+    this.name = "StepTimeoutError";
+  }
+}
+
+/** The attempt's time limit in ms (the shorter of a streamed pair's), or null. */
+function attemptTimeout(
+  step: StepDefinition,
+  fusedLoad?: StepDefinition,
+): number | null {
+  const limits = [step, fusedLoad].flatMap((s) =>
+    s?.timeout ? [parseDuration(s.timeout)!] : []
+  );
+  return limits.length ? Math.min(...limits) : null;
 }
 
 /**

@@ -4,6 +4,7 @@
 // loader can point at its line. Extract and load steps run today; transform,
 // sql, http and check steps arrive with the execution engine.
 
+import { MAX_DURATION_MS, parseDuration } from "./duration.ts";
 import { z } from "zod";
 import { Cron } from "croner";
 import {
@@ -42,6 +43,24 @@ const stepBase = {
   retries: z.number().int().min(0).max(20).default(0).describe(
     "How many times a failed attempt is retried",
   ).meta({ examples: [3] }),
+  timeout: z.string().superRefine((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a duration like "90s", "10m" or "1h30m", not ${
+          JSON.stringify(text)
+        }`,
+      });
+    } else if (ms < 1000 || ms > MAX_DURATION_MS) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be between 1s and 7d",
+      });
+    }
+  }).optional().describe(
+    "An attempt running longer is stopped and fails (then retries, if any are left)",
+  ).meta({ examples: ["10m", "1h30m"] }),
 };
 
 /** Reads records from a connector. */
