@@ -2,6 +2,7 @@
 // revoke; a new token's secret is shown once, on the page that created it)
 // and "Sign out everywhere". Each action is a form post with `_action`.
 
+import { FieldErrors } from "../components/FieldErrors.tsx";
 import { HttpError, page } from "../lib/web/mod.ts";
 import { define } from "../lib/state.ts";
 import { type FieldError, fieldErrors, idParam } from "../lib/api/problem.ts";
@@ -126,16 +127,6 @@ export const handler = define.handlers({
   },
 });
 
-function Errors({ errors, name }: { errors: FieldError[]; name: string }) {
-  const mine = errors.filter((e) => e.field === name);
-  if (mine.length === 0) return null;
-  return (
-    <p class="error field-error" data-error-for={name}>
-      {mine.map((e) => e.message).join("; ")}
-    </p>
-  );
-}
-
 export default define.page<typeof handler>(({ data, state }) => {
   const user = state.user!;
   return (
@@ -230,7 +221,7 @@ export default define.page<typeof handler>(({ data, state }) => {
             aria-invalid={data.errors.some((e) => e.field === "name") ||
               undefined}
           />
-          <Errors errors={data.errors} name="name" />
+          <FieldErrors errors={data.errors} name="name" />
         </label>
         <label>
           Expires after (days)
@@ -246,7 +237,7 @@ export default define.page<typeof handler>(({ data, state }) => {
               e.field === "expiresInDays"
             ) || undefined}
           />
-          <Errors errors={data.errors} name="expiresInDays" />
+          <FieldErrors errors={data.errors} name="expiresInDays" />
         </label>
         <button type="submit" id="create-token">Create token</button>
       </form>

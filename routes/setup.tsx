@@ -2,6 +2,7 @@
 // (`/setup?token=…`), then signs them in. A used, expired or unknown link
 // gets a 410 page saying how to get a new one.
 
+import { FieldErrors, PasswordFields } from "../components/FieldErrors.tsx";
 import { page } from "../lib/web/mod.ts";
 import { define } from "../lib/state.ts";
 import { type FieldError, fieldErrors } from "../lib/api/problem.ts";
@@ -85,16 +86,6 @@ export const handler = define.handlers({
   },
 });
 
-function Errors({ errors, name }: { errors: FieldError[]; name: string }) {
-  const mine = errors.filter((e) => e.field === name);
-  if (mine.length === 0) return null;
-  return (
-    <p class="error field-error" data-error-for={name}>
-      {mine.map((e) => e.message).join("; ")}
-    </p>
-  );
-}
-
 export default define.page<typeof handler>(({ data }) => {
   if (data.kind === "gone") {
     return (
@@ -135,7 +126,7 @@ export default define.page<typeof handler>(({ data }) => {
             autocomplete="username"
             value={values.email}
           />
-          <Errors errors={errors} name="email" />
+          <FieldErrors errors={errors} name="email" />
         </label>
         <label>
           Name
@@ -145,31 +136,13 @@ export default define.page<typeof handler>(({ data }) => {
             autocomplete="name"
             value={values.name}
           />
-          <Errors errors={errors} name="name" />
+          <FieldErrors errors={errors} name="name" />
         </label>
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            id="password"
-            required
-            minLength={12}
-            autocomplete="new-password"
-          />
-          <Errors errors={errors} name="password" />
-        </label>
-        <label>
-          Password again
-          <input
-            type="password"
-            name="confirm"
-            id="confirm"
-            required
-            autocomplete="new-password"
-          />
-          <Errors errors={errors} name="confirm" />
-        </label>
+        <PasswordFields
+          errors={errors}
+          passwordId="password"
+          confirmId="confirm"
+        />
         <button type="submit" id="create-admin">Create and sign in</button>
       </form>
     </section>

@@ -93,6 +93,22 @@ export async function parseJsonBody<S extends z.ZodType>(
 }
 
 /**
+ * Decodes a request body as UTF-8; invalid bytes are a 400 whose error gives
+ * the line and column of the first one (`what` starts the detail).
+ */
+export function decodeUtf8Body(bytes: Uint8Array, what: string): string {
+  const bad = invalidUtf8Offset(bytes);
+  if (bad >= 0) {
+    const prefix = new TextDecoder().decode(bytes.subarray(0, bad));
+    const message = "the body is not valid UTF-8";
+    throw new ProblemError(400, `${what}: ${message}`, [
+      { field: "", message, ...textPosition(prefix, prefix.length) },
+    ]);
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/**
  * Reads a JSON request body; a body that isn't UTF-8 or JSON is a 400 whose
  * error gives the line and column. An empty body is `empty` when given.
  */
@@ -101,16 +117,10 @@ export async function readJsonBody(
   what: string,
   options: { empty?: unknown } = {},
 ): Promise<unknown> {
-  const bytes = new Uint8Array(await req.arrayBuffer());
-  const bad = invalidUtf8Offset(bytes);
-  if (bad >= 0) {
-    const prefix = new TextDecoder().decode(bytes.subarray(0, bad));
-    const message = "the body is not valid UTF-8";
-    throw new ProblemError(400, `Cannot parse ${what}: ${message}`, [
-      { field: "", message, ...textPosition(prefix, prefix.length) },
-    ]);
-  }
-  const text = new TextDecoder().decode(bytes);
+  const text = decodeUtf8Body(
+    new Uint8Array(await req.arrayBuffer()),
+    `Cannot parse ${what}`,
+  );
   if ("empty" in options && text.trim() === "") return options.empty;
   try {
     return JSON.parse(text);

@@ -2,8 +2,11 @@
 // body by its content type, load it, save it, and turn every failure into
 // problem errors that list each field with its line and column.
 
-import { invalidUtf8Offset, textPosition } from "../api/json_syntax.ts";
-import { type FieldError, ProblemError } from "../api/problem.ts";
+import {
+  decodeUtf8Body,
+  type FieldError,
+  ProblemError,
+} from "../api/problem.ts";
 import {
   inSourceOrder,
   loadPipelineText,
@@ -92,15 +95,7 @@ export async function readPipelineBody(req: Request): Promise<PipelineText> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  const bad = invalidUtf8Offset(bytes);
-  if (bad >= 0) {
-    const prefix = new TextDecoder().decode(bytes.subarray(0, bad));
-    const message = "the body is not valid UTF-8";
-    throw new ProblemError(400, `Cannot read pipeline: ${message}`, [
-      { field: "", message, ...textPosition(prefix, prefix.length) },
-    ]);
-  }
-  return { text: new TextDecoder().decode(bytes), format };
+  return { text: decodeUtf8Body(bytes, "Cannot read pipeline"), format };
 }
 
 /**

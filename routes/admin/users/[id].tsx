@@ -2,6 +2,10 @@
 // active, or set a new password. Refuses (409) to demote or deactivate the
 // last active admin. Audited like `PUT /api/v1/users/{id}`.
 
+import {
+  FieldErrors,
+  PasswordFields,
+} from "../../../components/FieldErrors.tsx";
 import { HttpError, page } from "../../../lib/web/mod.ts";
 import { define, type State } from "../../../lib/state.ts";
 import {
@@ -144,16 +148,6 @@ export const handler = define.handlers({
   },
 });
 
-function Errors({ errors, name }: { errors: FieldError[]; name: string }) {
-  const mine = errors.filter((e) => e.field === name);
-  if (mine.length === 0) return null;
-  return (
-    <p class="error field-error" data-error-for={name}>
-      {mine.map((e) => e.message).join("; ")}
-    </p>
-  );
-}
-
 export default define.page<typeof handler>(({ data }) => {
   const { user, values, errors } = data;
   return (
@@ -181,7 +175,7 @@ export default define.page<typeof handler>(({ data }) => {
         <label>
           Name
           <input name="name" id="user-name" value={values.name} />
-          <Errors errors={errors} name="name" />
+          <FieldErrors errors={errors} name="name" />
         </label>
         <label>
           Role
@@ -192,7 +186,7 @@ export default define.page<typeof handler>(({ data }) => {
               </option>
             ))}
           </select>
-          <Errors errors={errors} name="role" />
+          <FieldErrors errors={errors} name="role" />
         </label>
         <label class="inline">
           <input
@@ -217,29 +211,11 @@ export default define.page<typeof handler>(({ data }) => {
         id="set-password"
       >
         <input type="hidden" name="_action" value="password" />
-        <label>
-          Password
-          <input
-            type="password"
-            name="password"
-            id="new-password"
-            required
-            minLength={12}
-            autocomplete="new-password"
-          />
-          <Errors errors={errors} name="password" />
-        </label>
-        <label>
-          Password again
-          <input
-            type="password"
-            name="confirm"
-            id="confirm-password"
-            required
-            autocomplete="new-password"
-          />
-          <Errors errors={errors} name="confirm" />
-        </label>
+        <PasswordFields
+          errors={errors}
+          passwordId="new-password"
+          confirmId="confirm-password"
+        />
         <p class="hint">Setting a password ends the user's sessions.</p>
         <button type="submit" id="save-password">Set password</button>
       </form>

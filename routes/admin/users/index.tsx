@@ -1,6 +1,7 @@
 // Accounts (admins only): the list, and a form creating one with its role
 // and first password. Audited like `POST /api/v1/users`.
 
+import { FieldErrors } from "../../../components/FieldErrors.tsx";
 import { page } from "../../../lib/web/mod.ts";
 import { define } from "../../../lib/state.ts";
 import { type FieldError, fieldErrors } from "../../../lib/api/problem.ts";
@@ -77,16 +78,6 @@ export const handler = define.handlers({
   },
 });
 
-function Errors({ errors, name }: { errors: FieldError[]; name: string }) {
-  const mine = errors.filter((e) => e.field === name);
-  if (mine.length === 0) return null;
-  return (
-    <p class="error field-error" data-error-for={name}>
-      {mine.map((e) => e.message).join("; ")}
-    </p>
-  );
-}
-
 export default define.page<typeof handler>(({ data }) => {
   const { values, errors } = data;
   const invalid = (name: string) =>
@@ -130,7 +121,7 @@ export default define.page<typeof handler>(({ data }) => {
             value={values.email}
             aria-invalid={invalid("email")}
           />
-          <Errors errors={errors} name="email" />
+          <FieldErrors errors={errors} name="email" />
         </label>
         <label>
           Name
@@ -140,7 +131,7 @@ export default define.page<typeof handler>(({ data }) => {
             value={values.name}
             aria-invalid={invalid("name")}
           />
-          <Errors errors={errors} name="name" />
+          <FieldErrors errors={errors} name="name" />
         </label>
         <label>
           Role
@@ -151,7 +142,7 @@ export default define.page<typeof handler>(({ data }) => {
               </option>
             ))}
           </select>
-          <Errors errors={errors} name="role" />
+          <FieldErrors errors={errors} name="role" />
         </label>
         <label>
           Password
@@ -164,7 +155,7 @@ export default define.page<typeof handler>(({ data }) => {
             autocomplete="new-password"
             aria-invalid={invalid("password")}
           />
-          <Errors errors={errors} name="password" />
+          <FieldErrors errors={errors} name="password" />
         </label>
         <p class="hint">
           They sign in with this email and password. To set a new password
