@@ -68,14 +68,50 @@ const fmt = (value: number, digits = 0) =>
 const round = (value: number, digits: number) =>
   Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Runs `fn` on a fresh database, dropped afterwards. */
+const ATTEMPTS = 3;
+
+/** Voids the measurement in progress (see {@linkcode inFreshDatabase}). */
+let voidMeasurement: ((error: unknown) => void) | undefined;
+
+/**
+ * A pool's connection error (another process restarting the shared
+ * PostgreSQL or terminating backends) surfaces as an uncaught error event: it
+ * voids the measurement in progress instead of ending the benchmark.
+ */
+function onUncaught(event: ErrorEvent | PromiseRejectionEvent) {
+  event.preventDefault();
+  const error = "error" in event ? event.error : event.reason;
+  if (voidMeasurement) voidMeasurement(error);
+  else progress(`ignored a late error of a void measurement: ${error}`);
+}
+
+/**
+ * Runs `fn` on a fresh database, dropped afterwards; a void measurement (its
+ * connections were cut) is made again, up to {@linkcode ATTEMPTS} times.
+ */
 async function inFreshDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const scratch = await createScratchDatabase("etl_bench");
-  try {
-    return await fn(scratch.url);
-  } finally {
-    await scratch.drop();
+  for (let attempt = 1;; attempt++) {
+    const failed = Promise.withResolvers<never>();
+    failed.promise.catch(() => {}); // handled by the race below, if reached
+    voidMeasurement = failed.reject;
+    let scratch: { url: string; drop(): Promise<void> } | undefined;
+    try {
+      scratch = await createScratchDatabase("etl_bench");
+      return await Promise.race([fn(scratch.url), failed.promise]);
+    } catch (error) {
+      if (attempt >= ATTEMPTS) throw error;
+      progress(`measurement void (${error}); again (${attempt}/${ATTEMPTS})`);
+    } finally {
+      voidMeasurement = undefined;
+      await scratch?.drop().catch(() => {});
+    }
   }
+}
+
+/** The 1-, 5- and 15-minute load averages, as `/proc/loadavg` prints them. */
+async function loadAverage(): Promise<string> {
+  const text = await Deno.readTextFile("/proc/loadavg").catch(() => "? ? ?");
+  return text.split(" ").slice(0, 3).join(" ");
 }
 
 function median(results: DrainResult[]): DrainResult {
@@ -93,6 +129,8 @@ interface Contender {
 export async function run(args: string[]): Promise<void> {
   const options = parseQueueArgs(args);
   const { jobs } = options;
+  globalThis.addEventListener("error", onUncaught);
+  globalThis.addEventListener("unhandledrejection", onUncaught);
   const contenders: Contender[] = [
     {
       name: "ours",
@@ -111,6 +149,7 @@ export async function run(args: string[]): Promise<void> {
       drain: (url) => drainGraphile(url, jobs, GRAPHILE_BATCHED),
     },
   ];
+  const loadBefore = await loadAverage();
   // Rounds interleave the contenders, so a noisy moment hits them all alike.
   const results = new Map<string, DrainResult[]>();
   for (let r = 1; r <= options.rounds; r++) {
@@ -133,6 +172,7 @@ export async function run(args: string[]): Promise<void> {
     graphileLatency(url, options.samples, GRAPHILE_DEFAULT)
   );
 
+  const loadAfter = await loadAverage();
   const ours = median(results.get("ours")!);
   const noPrefetch = median(results.get("ours, no prefetch")!);
   const graphileDefault = median(results.get("graphile default")!);
@@ -162,6 +202,9 @@ export async function run(args: string[]): Promise<void> {
     );
   latency("ours", ourLatencies);
   latency("graphile-worker", graphileLatencies);
+  console.log(
+    `  load average (/proc/loadavg 1/5/15 min): before ${loadBefore}; after ${loadAfter}`,
+  );
 
   const bench = (
     name: string,
