@@ -30,21 +30,24 @@ export async function enqueueJob(
   payload: Record<string, unknown>,
   options: EnqueueOptions = {},
 ): Promise<number> {
+  // One statement, one round trip. The NOTIFY is delivered at commit, so a
+  // woken worker finds the row.
   const [row] = await tx.query<{ id: number }>(
-    `insert into job (queue, payload, priority, run_after, max_attempts)
-     values ($1, $2::text::jsonb, $3, coalesce($4::timestamptz, now()), $5)
-     returning id`,
+    `with added as (
+       insert into job (queue, payload, priority, run_after, max_attempts)
+       values ($1, $2::text::jsonb, $3, coalesce($4::timestamptz, now()), $5)
+       returning id)
+     select id, pg_notify($6, $1) from added`,
     [
       queue,
       JSON.stringify(payload),
       options.priority ?? 0,
       options.runAfter?.toISOString() ?? null,
       options.maxAttempts ?? 3,
+      JOBS_CHANNEL,
     ],
   );
-  // Delivered at commit, so a woken worker finds the row.
-  await tx.query("select pg_notify($1, $2)", [JOBS_CHANNEL, queue]);
-  return row.id;
+  return Number(row.id);
 }
 
 /** Adds many jobs to `queue` with one statement and one NOTIFY; returns their ids. */

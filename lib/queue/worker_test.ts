@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { testDb } from "../db/test_db.ts";
 import type { Db } from "../db/db.ts";
-import { claimJobs, completeJobs, enqueueJobs } from "./job.ts";
+import { claimJobs, completeJobs, enqueueJob, enqueueJobs } from "./job.ts";
 import { Worker } from "./worker.ts";
 
 interface JobRow {
@@ -171,7 +171,7 @@ Deno.test("Worker holds prefetched jobs under lease and gives them back unspent 
   assert.equal(started, 1);
 });
 
-Deno.test("Worker wakes on NOTIFY for a job enqueued while it is idle", async () => {
+Deno.test("Worker wakes on enqueueJob()'s NOTIFY for a job added while it is idle", async () => {
   await using t = await testDb();
   const seen = Promise.withResolvers<number>();
   const worker = new Worker(t.db, {
@@ -188,7 +188,8 @@ Deno.test("Worker wakes on NOTIFY for a job enqueued while it is idle", async ()
   await worker.start();
   try {
     await new Promise((done) => setTimeout(done, 50));
-    await t.db.transaction((tx) => enqueueJobs(tx, "ping", [{ n: 7 }]));
+    // enqueueJob's NOTIFY rides in its insert statement.
+    await enqueueJob(t.db, "ping", { n: 7 });
     const timeout = new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error("not woken within 30 s")), 30_000)
     );
