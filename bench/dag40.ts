@@ -117,6 +117,12 @@ const fmt = (value: number, digits = 3) =>
     maximumFractionDigits: digits,
   });
 
+/** The 1-, 5- and 15-minute load averages, as `/proc/loadavg` prints them. */
+async function loadAverage(): Promise<string> {
+  const text = await Deno.readTextFile("/proc/loadavg").catch(() => "? ? ?");
+  return text.split(" ").slice(0, 3).join(" ");
+}
+
 interface RunView {
   status: string;
   error: string | null;
@@ -260,9 +266,11 @@ async function measureBackend(
 export async function run(args: string[]): Promise<void> {
   const options = parseDag40Args(args);
   const results = new Map<string, RunTiming[]>();
+  const loadBefore = await loadAverage();
   for (const backend of options.backends) {
     results.set(backend, await measureBackend(backend, options));
   }
+  const loadAfter = await loadAverage();
   console.log(
     `dag40: ${options.steps}-step linear pipeline (extract "select 1 as n" on the warehouse, chained by needs), p50 of ${options.runs} runs after 1 warm-up`,
   );
@@ -279,6 +287,9 @@ export async function run(args: string[]): Promise<void> {
       } ms from a step's end to the next one's start`,
     );
   }
+  console.log(
+    `  load average (/proc/loadavg 1/5/15 min): before ${loadBefore}; after ${loadAfter}`,
+  );
   const headline = results.get("postgres") ?? results.get("pglite")!;
   const ours = p50(headline, "serverSeconds");
   const extra = Object.fromEntries(
