@@ -198,7 +198,7 @@ export const scheduleSchema = z.object({
     "Runs missed while the scheduler was down: none skips them, latest runs the most recent one, all runs each of them",
   ).meta({ examples: ["latest"] }),
   catchup_limit: z.number().int().min(1).max(1000).optional().describe(
-    "With catchup all: at most this many missed runs, the most recent ones",
+    "With catchup all: at most this many missed runs, the most recent ones (default 100)",
   ).meta({ examples: [24] }),
 }).strict();
 
@@ -219,6 +219,10 @@ export const pipelineSchema = z.object({
       catchup: "latest",
     }],
   }),
+  max_concurrent_runs: z.number().int().min(1).max(1000).optional()
+    .describe(
+      "At most this many runs of the pipeline at once; a run started beyond it waits (PENDING) for one to end",
+    ).meta({ examples: [1] }),
   params: z.record(paramNameSchema, paramSchema, {
     error: (issue) =>
       issue.code === "invalid_key"
