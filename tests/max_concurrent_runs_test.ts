@@ -114,7 +114,12 @@ function watchRunning(p: Platform, pipelineId: number) {
     await done;
     return { most, observations };
   };
-  return { stop, [Symbol.asyncDispose]: stop };
+  return {
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop();
+    },
+  };
 }
 
 Deno.test("max_concurrent_runs 1: three runs wait their turn, run one at a time and all succeed in start order", async () => {
