@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { type Platform, startPlatform } from "./harness.ts";
 import { getRunView } from "../lib/engine/run_view.ts";
+import { startWorker } from "../main.ts";
 
 /** A REST API that answers after `delayMs`, or not at all while held. */
 function slowApi(delayMs: number) {
@@ -96,15 +97,20 @@ async function startRun(p: Platform, pipelineId: number): Promise<number> {
 function watchRunning(p: Platform, pipelineId: number) {
   let stopped = false;
   let most = 0;
+  let mostAdmitted = 0;
   let observations = 0;
   const done = (async () => {
     while (!stopped) {
-      const [row] = await p.services.db.query<{ n: number }>(
-        `select count(*)::int as n from pipeline_run
-         where pipeline_id = $1 and status = 'RUNNING'`,
+      // Admitted runs (RUNNING, or PENDING with their jobs queued) count too.
+      const [row] = await p.services.db.query<{ n: number; admitted: number }>(
+        `select count(*) filter (where status = 'RUNNING')::int as n,
+           count(*) filter (where waiting is null)::int as admitted
+         from pipeline_run
+         where pipeline_id = $1 and status in ('PENDING', 'RUNNING')`,
         [pipelineId],
       );
       most = Math.max(most, row.n);
+      mostAdmitted = Math.max(mostAdmitted, row.admitted);
       observations++;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -112,7 +118,7 @@ function watchRunning(p: Platform, pipelineId: number) {
   const stop = async () => {
     stopped = true;
     await done;
-    return { most, observations };
+    return { most, mostAdmitted, observations };
   };
   return {
     stop,
@@ -148,9 +154,10 @@ Deno.test("max_concurrent_runs 1: three runs wait their turn, run one at a time 
   assert.equal(jobs.n, 0, "a waiting run has no job");
   const ended = [];
   for (const runId of runs) ended.push(await p.waitForRun(runId));
-  const { most, observations } = await watcher.stop();
+  const { most, mostAdmitted, observations } = await watcher.stop();
   assert.ok(observations > 5, `observed ${observations} times`);
   assert.equal(most, 1, "never more than one run RUNNING");
+  assert.equal(mostAdmitted, 1, "never more than one run admitted");
   assert.deepEqual(ended.map((r) => r.status), [
     "SUCCESS",
     "SUCCESS",
@@ -239,4 +246,49 @@ Deno.test("max_concurrent_runs must be a positive whole number: the YAML error n
   const text = await response.text();
   assert.match(text, /max_concurrent_runs/);
   assert.match(text, /2:22|line 2/);
+});
+
+Deno.test("max_concurrent_runs 2 holds with runs started at once and two workers taking tasks", async () => {
+  await using api = slowApi(150);
+  await using p = await startPlatform();
+  const second = await startWorker(p.services);
+  try {
+    const pipelineId = await limitedPipeline(p, api.url);
+    await ok(
+      await p.fetch(`/api/v1/pipelines/${pipelineId}`, {
+        method: "PUT",
+        headers: { "content-type": "application/yaml" },
+        body: [
+          "name: one_at_a_time",
+          "max_concurrent_runs: 2",
+          "steps:",
+          "  - id: read",
+          "    type: extract",
+          "    connector: slow_api",
+          "  - id: load",
+          "    type: load",
+          "    needs: [read]",
+          "    connector: warehouse",
+          "    config: { table: one_at_a_time }",
+          "",
+        ].join("\n"),
+      }),
+    );
+    await using watcher = watchRunning(p, pipelineId);
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () => startRun(p, pipelineId)),
+    );
+    const ended = [];
+    for (const runId of runs) ended.push(await p.waitForRun(runId));
+    const { most, mostAdmitted } = await watcher.stop();
+    assert.ok(most <= 2, `${most} runs RUNNING at once`);
+    assert.ok(mostAdmitted <= 2, `${mostAdmitted} runs admitted at once`);
+    assert.ok(ended.every((r) => r.status === "SUCCESS"));
+    const [rows] = await p.services.db.query<{ n: number }>(
+      "select count(*)::int as n from warehouse.one_at_a_time",
+    );
+    assert.equal(rows.n, 16);
+  } finally {
+    await second.stop();
+  }
 });
