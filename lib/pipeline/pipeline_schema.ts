@@ -315,6 +315,22 @@ export const pipelineSchema = z.object({
   const declared = isRecord(pipeline.params)
     ? Object.keys(pipeline.params)
     : [];
+  // The scheduler starts runs without values: each needs a default.
+  if (pipeline.schedule !== undefined && isRecord(pipeline.params)) {
+    for (const [name, param] of Object.entries(pipeline.params)) {
+      if (
+        isRecord(param) && param.default === undefined &&
+        param.required !== false
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["params", name],
+          message:
+            `parameter "${name}" needs a default: the schedule starts runs without values`,
+        });
+      }
+    }
+  }
   steps.forEach((step, index) => {
     if (!isRecord(step.config)) return;
     const tooDeep = stringsIn(step.config, [], (path, text) => {
