@@ -29,25 +29,37 @@ export type ScheduleState = Pick<
  */
 export function dueOccurrences(schedule: ScheduleState, now: Date): Date[] {
   const after = schedule.evaluated_until.getTime();
-  if (now.getTime() <= after) return [];
+  const from = schedule.catchup === "none"
+    ? Math.max(after, now.getTime() - ON_TIME_MS)
+    : after;
+  if (now.getTime() <= from) return [];
   const cron = new Cron(schedule.cron, {
     paused: true,
     timezone: schedule.timezone,
   });
-  // previousRuns excludes an occurrence exactly at its reference.
-  const reference = new Date(now.getTime() + 1);
-  const since = (count: number, from: number) =>
-    cron.previousRuns(count, reference)
-      .filter((at) => at.getTime() > from)
-      .reverse();
-  switch (schedule.catchup) {
-    case "none":
-      return since(MAX_ON_TIME, Math.max(after, now.getTime() - ON_TIME_MS));
-    case "latest":
-      return since(1, after);
-    case "all":
-      return since(schedule.catchup_limit ?? DEFAULT_CATCHUP_LIMIT, after);
+  // The common case, every tick of every schedule: nothing due. One step.
+  const first = cron.nextRun(new Date(from));
+  if (!first || first.getTime() > now.getTime()) return [];
+  if (schedule.catchup === "none") {
+    const due = [first];
+    for (
+      let at = cron.nextRun(first);
+      due.length < MAX_ON_TIME;
+      at = cron.nextRun(at)
+    ) {
+      if (!at || at.getTime() > now.getTime()) break;
+      due.push(at);
+    }
+    return due;
   }
+  // Backwards from now: bounded by the limit however long the downtime.
+  // previousRuns excludes an occurrence exactly at its reference.
+  const count = schedule.catchup === "latest"
+    ? 1
+    : schedule.catchup_limit ?? DEFAULT_CATCHUP_LIMIT;
+  return cron.previousRuns(count, new Date(now.getTime() + 1))
+    .filter((at) => at.getTime() > after)
+    .reverse();
 }
 
 /** The next occurrence after `from`, or null (for the pipeline page). */

@@ -22,14 +22,19 @@ export interface FiredRun {
  * logged and the others still fire.
  */
 export async function fireDueSchedules(db: Db, now: Date): Promise<FiredRun[]> {
-  const due = await db.query<{ pipeline_id: number }>(
-    "select pipeline_id from schedule where evaluated_until < $1 order by pipeline_id",
+  const schedules = await db.query<ScheduleRow>(
+    `select pipeline_id, cron, timezone, catchup, catchup_limit, evaluated_until
+     from schedule where evaluated_until < $1 order by pipeline_id`,
     [now],
   );
   const fired: FiredRun[] = [];
-  for (const { pipeline_id } of due) {
-    const pipelineId = Number(pipeline_id);
+  for (const row of schedules) {
+    const pipelineId = Number(row.pipeline_id);
     try {
+      // Read without a lock first: most ticks find nothing due, and then
+      // cost no transaction (evaluated_until may stay behind: nothing lies
+      // between it and the next occurrence, so no policy reads it otherwise).
+      if (dueOccurrences(scheduleState(row), now).length === 0) continue;
       fired.push(
         ...await db.transaction((tx) => fireSchedule(tx, pipelineId, now)),
       );
@@ -38,6 +43,10 @@ export async function fireDueSchedules(db: Db, now: Date): Promise<FiredRun[]> {
     }
   }
   return fired;
+}
+
+function scheduleState(row: ScheduleRow): ScheduleRow {
+  return { ...row, evaluated_until: new Date(row.evaluated_until) };
 }
 
 async function fireSchedule(
@@ -59,10 +68,8 @@ async function fireSchedule(
   );
   if (!row) return [];
   const fired: FiredRun[] = [];
-  const occurrences = dueOccurrences(
-    { ...row, evaluated_until: new Date(row.evaluated_until) },
-    now,
-  );
+  // Again under the lock: another scheduler may have fired them meanwhile.
+  const occurrences = dueOccurrences(scheduleState(row), now);
   for (const scheduledFor of occurrences) {
     const runId = await insertPipelineRun(tx, pipelineId, {
       trigger: "schedule",

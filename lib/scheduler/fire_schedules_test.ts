@@ -190,10 +190,13 @@ for (const c of CATCHUP_CASES) {
       await fireDueSchedules(t.db, new Date(Date.parse(c.now) + 1000)),
       [],
     );
+    // Moved to the tick that fired; a tick with nothing due writes nothing.
     const schedule = await getSchedule(t.db, id);
     assert.equal(
       schedule!.evaluated_until.toISOString(),
-      new Date(Date.parse(c.now) + 1000).toISOString(),
+      c.fired.length
+        ? new Date(c.now).toISOString()
+        : "2026-03-02T06:00:30.000Z",
     );
   });
 }
