@@ -1,7 +1,7 @@
 // The pipeline definition (DESIGN.md "Contracts"): one zod schema that the
 // API, the YAML loader, the forms, the JSON Schema and the OpenAPI document
 // all reuse. Every problem is a zod issue at a precise path, so the YAML
-// loader can point at its line. Extract and load steps run today; transform,
+// loader can point at its line. Extract, load and transform steps run today;
 // sql, http and check steps arrive with the execution engine.
 
 import { MAX_DURATION_MS, parseDuration } from "./duration.ts";
@@ -147,8 +147,8 @@ export const transformStepSchema = z.object({
 /** One step of a pipeline. */
 export const stepSchema = z.discriminatedUnion("type", [
   extractStepSchema,
-  transformStepSchema,
   loadStepSchema,
+  transformStepSchema,
 ]);
 
 /** A typed run parameter. */
