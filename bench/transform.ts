@@ -134,11 +134,13 @@ async function inProcess(
     mode: "row",
     ctx: { params: {}, log: () => {}, run: INIT.run },
     columns: COLUMNS,
-    emit: (text) => outBytes += encoder.encode(text).length,
+    emit: (text) => {
+      outBytes += encoder.encode(text).length;
+    },
   });
   for (const bytes of batches) {
     await transform.process(decoder.decode(bytes));
-    transform.flush();
+    await transform.flush();
   }
   const seconds = (performance.now() - started) / 1000;
   return {

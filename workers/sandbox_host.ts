@@ -63,7 +63,11 @@ async function main(allowNet: string[]) {
     return writing;
   };
   worker.onmessage = (event: MessageEvent<Frame>) => {
-    send(event.data.header, event.data.body);
+    const { header, body } = event.data;
+    const written = send(header, body);
+    if (header.t === "rows") {
+      written.then(() => worker.postMessage({ header: { t: "written" } }));
+    }
   };
   worker.onerror = (event: ErrorEvent) => {
     event.preventDefault();

@@ -15,6 +15,8 @@ export type FrameHeader =
   | { t: "init"; init: SandboxInit }
   | { t: "batch" }
   | { t: "end" }
+  // host → Worker: an output chunk was written to stdout (backpressure)
+  | { t: "written" }
   // host → platform
   | { t: "ready" }
   | { t: "rows"; count: number }

@@ -24,6 +24,10 @@ type StepFunction = (input: unknown, ctx: StepCodeContext) => unknown;
 // that fans out sends many bounded chunks.
 const FLUSH_ROWS = 10_000;
 const FLUSH_CHARS = 4 * 1024 * 1024;
+// Output chunks the host may hold before the code must wait.
+const MAX_UNWRITTEN = 4;
+// Log lines a step may print (each is a row in the task log).
+const MAX_LOG_LINES = 10_000;
 const ESCAPES = /[\\\t\n\r]/;
 const ESCAPE_ALL = /[\\\t\n\r]/g;
 const UNESCAPE = /\\(.)/g;
@@ -46,7 +50,9 @@ export class RowTransform {
   #frozen = false;
   #text = "";
   #count = 0;
-  #emit: (text: string, count: number) => void;
+  #emit: (text: string, count: number) => Promise<void> | void;
+  // Set while the receiver has no room for more output: the code waits.
+  #room?: Promise<void>;
 
   constructor(
     fn: StepFunction,
@@ -54,7 +60,8 @@ export class RowTransform {
       mode: "row" | "batch";
       ctx: StepCodeContext;
       columns: SandboxColumn[];
-      emit: (text: string, count: number) => void;
+      /** Takes a chunk; a returned promise holds the code until there is room. */
+      emit: (text: string, count: number) => Promise<void> | void;
     },
   ) {
     this.#fn = fn;
@@ -92,7 +99,10 @@ export class RowTransform {
           }; return an array of rows`,
         );
       }
-      for (const row of result) this.#add(row);
+      for (const row of result) {
+        this.#add(row);
+        if (this.#room) await this.#waitForRoom();
+      }
       return;
     }
     const fn = this.#fn;
@@ -102,20 +112,37 @@ export class RowTransform {
       if (isThenable(result)) result = await result;
       if (result == null) continue;
       if (Array.isArray(result)) {
-        for (const row of result) this.#add(row);
-      } else this.#add(result);
+        for (const row of result) {
+          this.#add(row);
+          if (this.#room) await this.#waitForRoom();
+        }
+      } else {
+        this.#add(result);
+        if (this.#room) await this.#waitForRoom();
+      }
     }
   }
 
-  /** Sends the rows not sent yet. */
-  flush(): void {
+  async #waitForRoom(): Promise<void> {
+    await this.#room;
+    this.#room = undefined;
+  }
+
+  /** Sends the rows not sent yet; resolves when the receiver has room. */
+  async flush(): Promise<void> {
+    this.#send();
+    if (this.#room) await this.#waitForRoom();
+  }
+
+  #send(): void {
     if (this.#count === 0) return;
     this.#frozen = true;
     const text = this.#text;
     const count = this.#count;
     this.#text = "";
     this.#count = 0;
-    this.#emit(text, count);
+    const room = this.#emit(text, count);
+    if (room) this.#room = room;
   }
 
   #add(row: unknown): void {
@@ -139,7 +166,7 @@ export class RowTransform {
     this.#count++;
     this.rowsOut++;
     if (this.#count >= FLUSH_ROWS || this.#text.length >= FLUSH_CHARS) {
-      this.flush();
+      this.#send();
     }
   }
 
@@ -352,10 +379,21 @@ function workerMain(scope: {
       ? scope.postMessage({ header, body }, [body.buffer])
       : scope.postMessage({ header });
   let logBytes = 0;
+  let logLines = 0;
   let logCap = 1024 * 1024;
   let truncated = false;
   const log = (level: "info" | "warn" | "error", args: unknown[]) => {
     if (truncated) return;
+    if (++logLines > MAX_LOG_LINES) {
+      post({
+        t: "log",
+        level: "warn",
+        message:
+          `log truncated: the step printed more than ${MAX_LOG_LINES} lines`,
+      });
+      truncated = true;
+      return;
+    }
     let message = args.map((a) =>
       typeof a === "string" ? a : Deno.inspect(a, { depth: 4 })
     ).join(" ");
@@ -407,6 +445,8 @@ function workerMain(scope: {
   }
 
   let transform: RowTransform | undefined;
+  let unwritten = 0;
+  let roomWaiter: (() => void) | undefined;
   let codeUrl = "";
   let failed = false;
   const handle = async ({ header, body }: WorkerMessage) => {
@@ -435,19 +475,24 @@ function workerMain(scope: {
           mode: init.mode,
           ctx,
           columns: init.columns,
-          emit: (text, count) =>
-            post({ t: "rows", count }, encoder.encode(text)),
+          emit: (text, count) => {
+            post({ t: "rows", count }, encoder.encode(text));
+            // Backpressure: the code waits while the host has not yet
+            // written enough chunks on to the platform.
+            if (++unwritten < MAX_UNWRITTEN) return;
+            return new Promise<void>((resolve) => roomWaiter = resolve);
+          },
         });
         post({ t: "ready" });
         return;
       }
       case "batch":
         await transform!.process(body ? decoder.decode(body) : "");
-        transform!.flush();
+        await transform!.flush();
         post({ t: "ack" });
         return;
       case "end":
-        transform!.flush();
+        await transform!.flush();
         post({
           t: "done",
           rowsIn: transform!.rowsIn,
@@ -459,6 +504,14 @@ function workerMain(scope: {
   };
   let queue = Promise.resolve();
   scope.onmessage = (event: MessageEvent) => {
+    if ((event.data as WorkerMessage).header.t === "written") {
+      // Not queued: the code may be waiting for it.
+      if (--unwritten < MAX_UNWRITTEN && roomWaiter) {
+        roomWaiter();
+        roomWaiter = undefined;
+      }
+      return;
+    }
     queue = queue.then(async () => {
       if (failed) return;
       try {

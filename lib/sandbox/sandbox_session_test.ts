@@ -243,3 +243,23 @@ Deno.test("the pool hands out warm hosts and refills", async () => {
     await pool.close();
   }
 });
+
+Deno.test("a large fan-out streams out in bounded chunks", async () => {
+  const run = await runCode(
+    `export default (row) => Array.from({ length: 50_000 }, (_, i) => ({ id: row.id, i }));`,
+    { count: 10, memoryMb: 128 },
+  );
+  assert.equal(run.error, undefined);
+  assert.equal(run.rows.length, 500_000);
+  assert.deepEqual(run.rows.at(-1), [9, 49_999]);
+});
+
+Deno.test("many short log lines are cut at the line cap", async () => {
+  const run = await runCode(
+    `export default (row) => { for (let i = 0; i < 20_000; i++) console.log(i); return row; };`,
+    { count: 1 },
+  );
+  assert.equal(run.error, undefined);
+  assert.equal(run.logs.length, 10_001);
+  assert.match(run.logs.at(-1)!, /log truncated: .* 10000 lines/);
+});
