@@ -153,8 +153,27 @@ export class RowTransform {
         } as a row; return an object, an array of objects, or null to drop the row`,
       );
     }
-    const fields: string[] = new Array(this.#names.length).fill("\\N");
+    // Fast path: the row's fields come in the columns' order (rows made by
+    // the same code usually do), so each value is appended as it is read.
     const record = row as Record<string, unknown>;
+    const names = this.#names;
+    let line = "";
+    let i = 0;
+    for (const key in record) {
+      if (key !== names[i]) return this.#addAnyOrder(record);
+      const value = record[key];
+      const text = value === null || value === undefined
+        ? "\\N"
+        : this.#encode(i, value);
+      line = i === 0 ? text : line + "\t" + text;
+      i++;
+    }
+    for (; i < names.length; i++) line = i === 0 ? "\\N" : line + "\t\\N";
+    this.#push(line);
+  }
+
+  #addAnyOrder(record: Record<string, unknown>): void {
+    const fields: string[] = new Array(this.#names.length).fill("\\N");
     for (const key in record) {
       let i = this.#index.get(key);
       if (i === undefined) i = this.#addColumn(key, fields);
@@ -162,7 +181,11 @@ export class RowTransform {
       if (value === null || value === undefined) continue;
       fields[i] = this.#encode(i, value);
     }
-    this.#text += fields.join("\t") + "\n";
+    this.#push(fields.join("\t"));
+  }
+
+  #push(line: string): void {
+    this.#text += line + "\n";
     this.#count++;
     this.rowsOut++;
     if (this.#count >= FLUSH_ROWS || this.#text.length >= FLUSH_CHARS) {
