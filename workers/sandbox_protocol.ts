@@ -68,13 +68,32 @@ export function encodeFrame(
   return out;
 }
 
+/** Why a frame could not be read: a stream cut short, or bytes that are not ours. */
+export class FrameError extends Error {
+  constructor(readonly kind: "truncated" | "corrupt", message: string) {
+    super(message);
+    this.name = "FrameError";
+  }
+}
+
+/** Options of a {@linkcode FrameReader}. */
+export interface FrameReaderOptions {
+  /** Largest body accepted, in bytes (a bigger one is an error, not read). */
+  maxBodyBytes?: number;
+}
+
 /** Reads frames from a byte stream; `next()` is null at a clean end. */
 export class FrameReader {
   #reader: ReadableStreamDefaultReader<Uint8Array>;
   #buffer = new Uint8Array(0);
+  #maxBody: number;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(
+    stream: ReadableStream<Uint8Array>,
+    options: FrameReaderOptions = {},
+  ) {
     this.#reader = stream.getReader();
+    this.#maxBody = options.maxBodyBytes ?? Infinity;
   }
 
   /** The next frame, or null when the stream ended between frames. */
@@ -88,11 +107,23 @@ export class FrameReader {
     const headLength = view.getUint32(0, true);
     const bodyLength = view.getUint32(4, true);
     if (headLength > MAX_HEADER_BYTES) {
-      throw new Error("Cannot read sandbox frame: the stream is corrupt");
+      throw new FrameError(
+        "corrupt",
+        "Cannot read sandbox frame: the stream is corrupt",
+      );
+    }
+    if (bodyLength > this.#maxBody) {
+      throw new FrameError(
+        "corrupt",
+        `Cannot read sandbox frame: its body of ${bodyLength} bytes is over the ${this.#maxBody}-byte limit`,
+      );
     }
     const total = 8 + headLength + bodyLength;
     if (!(await this.#fill(total))) {
-      throw new Error("Cannot read sandbox frame: the stream ended mid-frame");
+      throw new FrameError(
+        "truncated",
+        "Cannot read sandbox frame: the stream ended mid-frame",
+      );
     }
     let header: FrameHeader;
     try {
@@ -100,7 +131,10 @@ export class FrameReader {
         decoder.decode(this.#buffer.subarray(8, 8 + headLength)),
       );
     } catch {
-      throw new Error("Cannot read sandbox frame: the stream is corrupt");
+      throw new FrameError(
+        "corrupt",
+        "Cannot read sandbox frame: the stream is corrupt",
+      );
     }
     const body = bodyLength > 0
       ? this.#buffer.slice(8 + headLength, total)
@@ -125,7 +159,8 @@ export class FrameReader {
       const { value, done } = await this.#reader.read();
       if (done) {
         if (length === 0) return false;
-        throw new Error(
+        throw new FrameError(
+          "truncated",
           "Cannot read sandbox frame: the stream ended mid-frame",
         );
       }

@@ -19,6 +19,13 @@ const WORKER_PATH = fromFileUrl(
 );
 // How much of the host's stderr is kept to explain a crash.
 const STDERR_TAIL = 16 * 1024;
+// ArrayBuffers live outside the V8 heap, so --max-old-space-size does not
+// bound them: a watchdog reads the host's resident memory (Linux /proc) and
+// kills it past twice its heap cap plus this allowance for the runtime.
+const RSS_ALLOWANCE_MB = 256;
+// Output chunks are cut at 4 MB of text; only a single huge row is bigger.
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+const RSS_POLL_MS = 100;
 const OUT_OF_MEMORY =
   /out of memory|heap limit|allocation failed|invalid table size|invalid array length/i;
 
@@ -43,6 +50,8 @@ export class SandboxProcess {
   #stderrDone: Promise<void>;
   #status: Promise<Deno.CommandStatus>;
   #exited = false;
+  #watchdog?: ReturnType<typeof setInterval>;
+  #overMemory = false;
 
   constructor(options: SandboxOptions) {
     this.options = options;
@@ -80,14 +89,40 @@ export class SandboxProcess {
       stderr: "piped",
     }).spawn();
     this.pid = this.#child.pid;
-    this.#reader = new FrameReader(this.#child.stdout);
+    // The code could post one huge buffer: the platform never reads it.
+    this.#reader = new FrameReader(this.#child.stdout, {
+      maxBodyBytes: MAX_CHUNK_BYTES,
+    });
     this.#stdin = this.#child.stdin.getWriter();
     this.#stdin.closed.catch(() => {});
     this.#stderrDone = this.#readStderr();
     this.#status = this.#child.status.then((status) => {
       this.#exited = true;
+      clearInterval(this.#watchdog);
       return status;
     });
+    this.#watchdog = setInterval(() => this.#checkMemory(), RSS_POLL_MS);
+  }
+
+  /** The resident memory past which the host is killed, in MB. */
+  get rssLimitMb(): number {
+    return this.options.memoryMb * 2 + RSS_ALLOWANCE_MB;
+  }
+
+  #checkMemory(): void {
+    let statm: string;
+    try {
+      statm = Deno.readTextFileSync(`/proc/${this.pid}/statm`);
+    } catch {
+      // Not Linux, or already gone: nothing to watch.
+      clearInterval(this.#watchdog);
+      return;
+    }
+    const residentMb = Number(statm.split(" ")[1]) * 4096 / (1024 * 1024);
+    if (residentMb > this.rssLimitMb) {
+      this.#overMemory = true;
+      this.kill();
+    }
   }
 
   /** Whether the process has ended. */
@@ -132,6 +167,9 @@ export class SandboxProcess {
   /** Why the host ended without finishing, in the user's words. */
   async exitReason(): Promise<string> {
     const status = await this.closed();
+    if (this.#overMemory) {
+      return `out of memory: the step's code used more than ${this.rssLimitMb} MB (its ${this.options.memoryMb} MB heap and buffers; raise memory_mb)`;
+    }
     if (OUT_OF_MEMORY.test(this.#stderr)) {
       return `out of memory: the step's code used more than its ${this.options.memoryMb} MB heap (raise memory_mb)`;
     }

@@ -6,7 +6,10 @@
 import type { LogLevel } from "../log/logger.ts";
 import type { Column, RecordBatch } from "../../connectors/types.ts";
 import { batchCopyText, batchRowCount } from "../dataset/copy_decode.ts";
-import type { SandboxInit } from "../../workers/sandbox_protocol.ts";
+import {
+  FrameError,
+  type SandboxInit,
+} from "../../workers/sandbox_protocol.ts";
 import type { SandboxProcess } from "./sandbox_process.ts";
 
 // Input batches sent but not yet answered; two keep the host busy while the
@@ -14,6 +17,8 @@ import type { SandboxProcess } from "./sandbox_process.ts";
 const IN_FLIGHT = 2;
 /** Bytes of log a step's code may print before the rest is dropped. */
 export const LOG_CAP_BYTES = 1024 * 1024;
+/** Log lines a step's code may print (each is a task_log row). */
+export const LOG_CAP_LINES = 10_000;
 
 /** Options of {@linkcode SandboxSession}. */
 export interface SandboxSessionOptions {
@@ -42,9 +47,11 @@ export class SandboxSession {
   #inFlight = 0;
   #wake?: () => void;
   #inputError?: unknown;
+  #protocolError?: unknown;
   #rowsIn = 0;
   #rowsOut = 0;
   #logBytes = 0;
+  #logLines = 0;
 
   constructor(options: SandboxSessionOptions) {
     this.#options = options;
@@ -63,10 +70,18 @@ export class SandboxSession {
       });
       const feeding = this.#feed();
       for (;;) {
-        const frame = await host.next().catch(() => null);
+        const frame = await host.next().catch((error) => {
+          // A stream cut short is a host that died: its exit says why. A
+          // corrupt or oversized frame is a host to stop, with this reason.
+          if (error instanceof FrameError && error.kind === "corrupt") {
+            this.#protocolError ??= error;
+          }
+          return null;
+        });
         if (!frame) {
           signal?.throwIfAborted();
           if (this.#inputError) throw this.#inputError;
+          if (this.#protocolError) throw this.#protocolError;
           throw new Error(await host.exitReason());
         }
         const { header } = frame;
@@ -150,9 +165,13 @@ export class SandboxSession {
 
   // The Worker caps its own log; this cap holds even if it were bypassed.
   async #log(level: LogLevel, message: string) {
-    if (this.#logBytes > LOG_CAP_BYTES + 4096) return;
+    const over = () =>
+      this.#logBytes > LOG_CAP_BYTES + 4096 ||
+      this.#logLines > LOG_CAP_LINES + 1;
+    if (over()) return;
     this.#logBytes += message.length;
-    if (this.#logBytes > LOG_CAP_BYTES + 4096) {
+    this.#logLines++;
+    if (over()) {
       await this.#options.log("warn", "log truncated");
       return;
     }

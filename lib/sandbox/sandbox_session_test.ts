@@ -205,6 +205,14 @@ Deno.test("an out-of-memory in the code is reported as such", async () => {
   assert.match(run.error!, /^out of memory/);
 });
 
+Deno.test("buffers outside the heap are bounded too", async () => {
+  const run = await runCode(
+    `export default (row) => { const keep = []; for (;;) keep.push(new Uint8Array(2 ** 28).fill(1)); };`,
+    { memoryMb: 64 },
+  );
+  assert.match(run.error!, /^out of memory: .*more than 384 MB/);
+});
+
 Deno.test("an abort kills a busy loop", async () => {
   const controller = new AbortController();
   const run = runCode(`export default (row) => { for (;;) {} };`, {
@@ -262,4 +270,12 @@ Deno.test("many short log lines are cut at the line cap", async () => {
   assert.equal(run.error, undefined);
   assert.equal(run.logs.length, 10_001);
   assert.match(run.logs.at(-1)!, /log truncated: .* 10000 lines/);
+});
+
+Deno.test("a forged frame with a huge body is refused, not read", async () => {
+  const run = await runCode(
+    `export default (row) => { self.postMessage({ header: { t: "rows", count: 1 }, body: new Uint8Array(300 * 1024 * 1024) }); return row; };`,
+    { count: 1, memoryMb: 1024 },
+  );
+  assert.match(run.error!, /over the 268435456-byte limit/);
 });
