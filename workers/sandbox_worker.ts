@@ -466,6 +466,13 @@ function workerMain(scope: {
   for (const name of ["stdin", "stdout", "stderr"]) {
     Object.defineProperty(Deno, name, { value: undefined });
   }
+  // Inside a Worker these end the Worker silently and the host would wait
+  // for ever: they fail the step instead.
+  const refuse = (what: string) => () => {
+    throw new Error(`the step code may not call ${what}; return or throw`);
+  };
+  Object.defineProperty(Deno, "exit", { value: refuse("Deno.exit()") });
+  Object.defineProperty(globalThis, "close", { value: refuse("close()") });
 
   let transform: RowTransform | undefined;
   let unwritten = 0;

@@ -279,3 +279,24 @@ Deno.test("a forged frame with a huge body is refused, not read", async () => {
   );
   assert.match(run.error!, /over the 268435456-byte limit/);
 });
+
+Deno.test("the code may not end its Worker", async () => {
+  for (const call of ["Deno.exit(3)", "self.close()"]) {
+    const run = await runCode(`export default (row) => { ${call}; };`, {
+      count: 1,
+    });
+    assert.match(
+      run.error!,
+      /the step code may not call (Deno\.exit|close)\(\)/,
+    );
+  }
+});
+
+Deno.test("a host that dies names its exit status", async () => {
+  const host = new SandboxProcess({ memoryMb: 64, allowNet: [] });
+  Deno.kill(host.pid, "SIGTERM");
+  assert.match(
+    await host.exitReason(),
+    /^sandbox (exited with code \d+|was killed by SIGTERM)/,
+  );
+});
