@@ -1,7 +1,7 @@
 // The pipeline definition (DESIGN.md "Contracts"): one zod schema that the
 // API, the YAML loader, the forms, the JSON Schema and the OpenAPI document
 // all reuse. Every problem is a zod issue at a precise path, so the YAML
-// loader can point at its line. Extract and load steps run today; transform,
+// loader can point at its line. Extract, load and transform steps run today;
 // sql, http and check steps arrive with the execution engine.
 
 import { MAX_DURATION_MS, parseDuration } from "./duration.ts";
@@ -113,10 +113,42 @@ export const loadStepSchema = z.object({
   }),
 }).strict();
 
+/** Runs TypeScript or JavaScript over the rows of the step it needs, in a sandbox. */
+export const transformStepSchema = z.object({
+  ...stepBase,
+  type: z.literal("transform").describe(
+    "Runs TypeScript or JavaScript over the rows of the step it needs, in a sandbox",
+  ).meta({ examples: ["transform"] }),
+  language: z.enum(["typescript", "javascript"]).default("typescript")
+    .describe("Language of code").meta({ examples: ["typescript"] }),
+  mode: z.enum(["row", "batch"]).default("row").describe(
+    "row: the default export is fn(row, ctx) and returns a row, an array of rows, or null/undefined to drop it; batch: fn(rows, ctx) returns the output rows",
+  ).meta({ examples: ["row", "batch"] }),
+  code: z.string().min(1).max(1024 * 1024).describe(
+    "A module whose default export is the function; ctx has params, log(message) and run { id, pipeline, scheduled_date }; no imports of remote modules",
+  ).meta({
+    examples: [
+      "export default (row, ctx) => ({ ...row, total: row.qty * row.price })",
+    ],
+  }),
+  allow_net: z.array(
+    z.string().regex(
+      /^([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/i,
+      "must be a host name or address, with an optional :port",
+    ),
+  ).max(100).default([]).describe(
+    "Hosts the code may fetch (host or host:port); no network otherwise",
+  ).meta({ examples: [["api.example.com", "127.0.0.1:8080"]] }),
+  memory_mb: z.number().int().min(32).max(4096).optional().describe(
+    "Heap limit of the sandbox in MB (default 512, or ETL_SANDBOX_MEMORY_MB); past it the step fails with out of memory",
+  ).meta({ examples: [256] }),
+}).strict();
+
 /** One step of a pipeline. */
 export const stepSchema = z.discriminatedUnion("type", [
   extractStepSchema,
   loadStepSchema,
+  transformStepSchema,
 ]);
 
 /** A typed run parameter. */
@@ -288,14 +320,14 @@ export const pipelineSchema = z.object({
       }
     });
     if (
-      step.type === "load" && Array.isArray(step.needs) &&
-      step.needs.length !== 1
+      (step.type === "load" || step.type === "transform") &&
+      Array.isArray(step.needs) && step.needs.length !== 1
     ) {
       ctx.addIssue({
         code: "custom",
         path: ["steps", index, "needs"],
         message:
-          `load step "${step.id}" must need exactly one step to read from`,
+          `${step.type} step "${step.id}" must need exactly one step to read from`,
       });
     }
   });

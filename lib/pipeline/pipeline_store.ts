@@ -142,8 +142,8 @@ async function saveIn(
   if (problem) throw problem;
   const connectorIds = await tx.query<{ id: number }>(
     `select c.id from unnest($1::text[]) with ordinality as s(name, n)
-     join connector c on c.name = s.name order by s.n`,
-    [definition.steps.map((step) => step.connector)],
+     left join connector c on c.name = s.name order by s.n`,
+    [definition.steps.map((step) => stepConnector(step) ?? null)],
   );
   const existing = await findTarget(tx, definition, options);
   // Saving under an existing name edits that pipeline: only if allowed.
@@ -202,8 +202,8 @@ async function saveIn(
         step.id,
         step.type,
         step.needs,
-        connectorIds[position].id,
-        JSON.stringify(step.config),
+        connectorIds[position]?.id ?? null,
+        JSON.stringify("config" in step ? step.config : {}),
         position,
       ],
     );
@@ -281,14 +281,12 @@ function canonicalJson(value: unknown): string {
  */
 export async function connectorProblems(
   db: Queryable,
-  steps: readonly { connector?: unknown }[],
+  steps: readonly object[],
   author: Principal | null,
 ): Promise<(UnknownConnectorError | ConnectorAccessError)[]> {
   const names = [
     ...new Set(
-      steps.map((step) => step.connector).filter((name) =>
-        typeof name === "string"
-      ),
+      steps.map(stepConnector).filter((name) => typeof name === "string"),
     ),
   ] as string[];
   const rows = names.length === 0 ? [] : await db.query<
@@ -301,10 +299,11 @@ export async function connectorProblems(
   const usable = new Map<string, boolean>();
   const problems: (UnknownConnectorError | ConnectorAccessError)[] = [];
   for (const [index, step] of steps.entries()) {
-    if (typeof step.connector !== "string") continue;
-    const row = byName.get(step.connector);
+    const name = stepConnector(step);
+    if (typeof name !== "string") continue;
+    const row = byName.get(name);
     if (!row) {
-      problems.push(new UnknownConnectorError(index, step.connector));
+      problems.push(new UnknownConnectorError(index, name));
       continue;
     }
     // A pipeline uses its connectors' credentials whenever it runs: its
@@ -318,7 +317,7 @@ export async function connectorProblems(
       );
     }
     if (!usable.get(row.name)) {
-      problems.push(new ConnectorAccessError(index, step.connector));
+      problems.push(new ConnectorAccessError(index, name));
     }
   }
   return problems;
@@ -375,4 +374,9 @@ export async function listPipelines(db: Queryable): Promise<PipelineRecord[]> {
   return await db.query<PipelineRecord>(
     `${SELECT_PIPELINE} order by p.updated_at desc, p.id desc`,
   );
+}
+
+// Steps that use no connector (transform) have no `connector` field.
+function stepConnector(step: object): unknown {
+  return (step as { connector?: unknown }).connector;
 }

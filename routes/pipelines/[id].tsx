@@ -245,10 +245,12 @@ export default define.page<typeof handler>(({ data, state }) => (
             <td>{stage + 1}</td>
             <td>{step.id}</td>
             <td>{step.type}</td>
-            <td>{step.connector}</td>
+            <td>{"connector" in step ? step.connector : "—"}</td>
             <td>{step.needs.join(", ") || "—"}</td>
             <td>
-              <code>{JSON.stringify(step.config)}</code>
+              <code>
+                {JSON.stringify("config" in step ? step.config : {})}
+              </code>
             </td>
           </tr>
         ))}

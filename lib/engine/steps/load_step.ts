@@ -12,6 +12,7 @@ import {
 } from "./step_context.ts";
 import { loadRunContext, usesTemplates } from "../run_context.ts";
 import { renderConfig } from "../../pipeline/template.ts";
+import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
 
 /**
  * Runs a load step from its input's staged dataset, or from `streamed`
@@ -25,8 +26,9 @@ export async function runLoadStep(
   if (!input && !streamed) {
     throw new Error(`Cannot load: step "${ctx.step.id}" has no input dataset`);
   }
+  const step = ctx.step as Extract<StepDefinition, { type: "load" }>;
   type LoadConfig = { table: string; mode: WriteMode; keys?: string[] };
-  let config = ctx.step.config as LoadConfig;
+  let config = step.config as LoadConfig;
   if (usesTemplates(config)) {
     config = renderConfig(
       config,
@@ -34,7 +36,7 @@ export async function runLoadStep(
     );
   }
   const connector = await ctx.deps.openConnector(
-    ctx.step.connector,
+    step.connector,
     {},
     connectorUse(ctx),
   );
@@ -43,7 +45,7 @@ export async function runLoadStep(
       "info",
       `loading ${
         input ? `${input.rowCount} rows` : "rows as they are read"
-      } into "${config.table}" (${config.mode}) on connector "${ctx.step.connector}"`,
+      } into "${config.table}" (${config.mode}) on connector "${step.connector}"`,
     );
     const result = await connector.write(streamed ?? readDataset(input!), {
       table: config.table,
