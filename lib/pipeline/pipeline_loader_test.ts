@@ -32,7 +32,7 @@ Deno.test("loadPipelineText() returns the definition with defaults and keeps the
   const result = loadPipelineText(YAML, "yaml");
   assert.ok(result.ok);
   assert.equal(result.definition.description, "");
-  assert.deepEqual(result.definition.steps[1].config, {
+  assert.deepEqual((result.definition.steps[1] as { config: unknown }).config, {
     table: "sales",
     mode: "append",
   });

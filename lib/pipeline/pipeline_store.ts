@@ -141,7 +141,7 @@ async function saveIn(
   if (problem) throw problem;
   const connectorIds = await tx.query<{ id: number }>(
     `select c.id from unnest($1::text[]) with ordinality as s(name, n)
-     join connector c on c.name = s.name order by s.n`,
+     left join connector c on c.name = s.name order by s.n`,
     [definition.steps.map((step) => step.connector)],
   );
   const existing = await findTarget(tx, definition, options);
@@ -197,7 +197,7 @@ async function saveIn(
         step.type,
         step.needs,
         connectorIds[position].id,
-        JSON.stringify(step.config),
+        JSON.stringify("config" in step ? step.config : {}),
         position,
       ],
     );

@@ -26,7 +26,8 @@ export async function runLoadStep(
     throw new Error(`Cannot load: step "${ctx.step.id}" has no input dataset`);
   }
   type LoadConfig = { table: string; mode: WriteMode; keys?: string[] };
-  let config = ctx.step.config as LoadConfig;
+  const step = ctx.step as Extract<typeof ctx.step, { type: "load" }>;
+  let config = step.config as LoadConfig;
   if (usesTemplates(config)) {
     config = renderConfig(
       config,
@@ -34,7 +35,7 @@ export async function runLoadStep(
     );
   }
   const connector = await ctx.deps.openConnector(
-    ctx.step.connector,
+    step.connector,
     {},
     connectorUse(ctx),
   );
@@ -43,7 +44,7 @@ export async function runLoadStep(
       "info",
       `loading ${
         input ? `${input.rowCount} rows` : "rows as they are read"
-      } into "${config.table}" (${config.mode}) on connector "${ctx.step.connector}"`,
+      } into "${config.table}" (${config.mode}) on connector "${step.connector}"`,
     );
     const result = await connector.write(streamed ?? readDataset(input!), {
       table: config.table,
