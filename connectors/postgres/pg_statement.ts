@@ -10,10 +10,7 @@ import type {
   StatementResult,
 } from "../types.ts";
 import { readCursor } from "./pg_reader.ts";
-
-// Parse-time refusals of a shape the statement does not fit (a cursor over
-// an INSERT, a RETURNING-less statement in WITH): the next shape is tried.
-const WRONG_SHAPE = new Set(["42601", "0A000"]);
+import { sqlRegions } from "../../lib/pipeline/template.ts";
 
 /**
  * Runs `request.query` in `schema` in one transaction: committed once its
@@ -66,54 +63,88 @@ async function runInTransaction(
   params: unknown[],
   request: StatementRequest,
 ): Promise<StatementResult> {
-  const options = { ...request, params };
-  // A query: streamed by a cursor, from the database's snapshot.
-  const selected = await attempt(tx, async () => {
-    const first = readCursor(tx, text, options);
-    // Describing the query fails fast when it is not one.
-    const head = await first.next();
-    return { first: head, rest: first };
-  });
-  if (selected) {
-    return await giveRows(request, selected.first, selected.rest);
-  }
-  // A data-changing statement with RETURNING: its rows go to a temporary
-  // table (a cursor cannot hold them), then are streamed from there.
-  const returning = await attempt(tx, () =>
-    tx.execute(
-      `create temp table etl_statement_rows on commit drop as
-       with etl_rows as (${text}) select * from etl_rows`,
-      params,
-    ));
-  if (returning !== undefined) {
-    const rows = readCursor(tx, "select * from etl_statement_rows", {
-      ...request,
-      params: [],
-    });
+  // postgres.js fails a whole transaction on any failed query, even a
+  // caught one, so the statement's shape is found without trying shapes.
+  const shape = shapeOf(text);
+  if (shape === "query") {
+    // Streamed by a cursor, from the database's snapshot.
+    const rows = readCursor(tx, text, { ...request, params });
     return await giveRows(request, await rows.next(), rows);
   }
-  request.signal?.throwIfAborted();
-  const rowCount = await tx.execute(text, params);
-  return { returnedRows: false, rowCount };
+  if (shape === "command") {
+    request.signal?.throwIfAborted();
+    const rowCount = await tx.execute(text, params);
+    return { returnedRows: false, rowCount };
+  }
+  // A data change with RETURNING: a cursor cannot hold it, so its rows go to
+  // a temporary table (on the server), then are streamed from there.
+  await tx.execute(
+    shape === "returning"
+      ? `create temp table etl_statement_rows on commit drop as
+         with etl_rows as (${text}) select * from etl_rows`
+      : `create temp table etl_statement_rows on commit drop as ${text}`,
+    params,
+  );
+  const rows = readCursor(tx, "select * from etl_statement_rows", {
+    ...request,
+    params: [],
+  });
+  return await giveRows(request, await rows.next(), rows);
 }
 
-// Runs `fn` under a savepoint; a shape refusal rolls back to it and gives
-// undefined, any other error is the statement's own and is thrown.
-async function attempt<T>(
-  tx: Queryable,
-  fn: () => Promise<T>,
-): Promise<T | undefined> {
-  await tx.query("savepoint etl_statement");
-  try {
-    const result = await fn();
-    await tx.query("release savepoint etl_statement");
-    return result;
-  } catch (error) {
-    const code = (error as { code?: string })?.code ?? "";
-    if (!WRONG_SHAPE.has(code)) throw error;
-    await tx.query("rollback to savepoint etl_statement");
-    return undefined;
+/** How a statement runs. */
+export type Shape =
+  /** SELECT, VALUES, TABLE, or WITH without a data change: a cursor. */
+  | "query"
+  /** INSERT, UPDATE, DELETE or MERGE with RETURNING. */
+  | "returning"
+  /** WITH holding a data change and selecting its rows. */
+  | "with-changes"
+  /** Anything returning no rows (a data change, DDL, CALL…). */
+  | "command";
+
+const QUERY = new Set(["select", "values", "table"]);
+const CHANGE = new Set(["insert", "update", "delete", "merge"]);
+
+/** How `text` runs, read from its code at the top level (outside parentheses). */
+export function shapeOf(text: string): Shape {
+  const code = codeOf(text).toLowerCase();
+  const words: string[] = [];
+  let depth = 0;
+  for (const token of code.matchAll(/[a-z_][a-z0-9_$]*|[()]/g)) {
+    if (token[0] === "(") depth++;
+    else if (token[0] === ")") depth = Math.max(0, depth - 1);
+    else if (depth === 0) words.push(token[0]);
   }
+  // "(select …) union …" starts inside parentheses.
+  const first = /^\s*\(/.test(code)
+    ? code.match(/[a-z_]+/)?.[0] ?? ""
+    : words[0] ?? "";
+  const main = first === "with"
+    ? words.find((word) => QUERY.has(word) || CHANGE.has(word)) ?? ""
+    : first;
+  if (QUERY.has(main)) {
+    const changes = first === "with" &&
+      /\b(insert|update|delete|merge)\b/.test(code);
+    return changes ? "with-changes" : "query";
+  }
+  if (CHANGE.has(main)) {
+    return words.includes("returning") ? "returning" : "command";
+  }
+  return "command";
+}
+
+// `sql` with its comments and quoted parts blanked out: only code is left to
+// read keywords from.
+function codeOf(sql: string): string {
+  let code = "";
+  let last = 0;
+  for (const region of sqlRegions(sql, "postgres")) {
+    code += sql.slice(last, region.start) +
+      " ".repeat(region.end - region.start);
+    last = region.end;
+  }
+  return code + sql.slice(last);
 }
 
 async function giveRows(
