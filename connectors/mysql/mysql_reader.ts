@@ -113,7 +113,9 @@ export async function* streamBatches(
     values: options.values,
     rowsAsArray: true,
   });
-  query.on("fields", (fields: MysqlField[]) => {
+  query.on("fields", (fields: MysqlField[] | undefined) => {
+    // A statement that returns no rows (an UPDATE) announces no fields.
+    if (!fields) return;
     columns = columnsOfFields(fields);
     convert = rowConverter(fields);
   });
