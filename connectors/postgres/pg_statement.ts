@@ -9,7 +9,7 @@ import type {
   StatementRequest,
   StatementResult,
 } from "../types.ts";
-import { readCursor } from "./pg_reader.ts";
+import { describeWithView, readCursor } from "./pg_reader.ts";
 import { sqlRegions } from "../../lib/pipeline/template.ts";
 
 /**
@@ -35,6 +35,11 @@ export async function executeStatement(
   };
   signal?.addEventListener("abort", onAbort);
   try {
+    let shape = shapeOf(text);
+    if (shape === "query" && await returnsVoid(db, text, params, schema)) {
+      // `select pg_sleep(1)`: no column can hold void, so no rows are kept.
+      shape = "command";
+    }
     return await db.transaction(async (tx) => {
       await tx.query(`set local search_path to ${quoteIdent(schema)}`);
       if (db.backend === "postgres") {
@@ -46,7 +51,7 @@ export async function executeStatement(
         if (signal?.aborted) onAbort();
       }
       try {
-        return await runInTransaction(tx, text, params, request);
+        return await runInTransaction(tx, text, params, request, shape);
       } finally {
         // After commit the connection serves others: never cancel it then.
         pid = undefined;
@@ -62,10 +67,8 @@ async function runInTransaction(
   text: string,
   params: unknown[],
   request: StatementRequest,
+  shape: Shape,
 ): Promise<StatementResult> {
-  // postgres.js fails a whole transaction on any failed query, even a
-  // caught one, so the statement's shape is found without trying shapes.
-  const shape = shapeOf(text);
   if (shape === "query") {
     // Streamed by a cursor, from the database's snapshot.
     const rows = readCursor(tx, text, { ...request, params });
@@ -90,6 +93,29 @@ async function runInTransaction(
     params: [],
   });
   return await giveRows(request, await rows.next(), rows);
+}
+
+// Whether a query returns a void column, which a cursor's description (a
+// temporary view) refuses. Asked in a transaction of its own: postgres.js
+// fails a whole transaction on any failed query, even a caught one, which is
+// also why a statement's shape is read from its code instead of tried.
+async function returnsVoid(
+  db: Db,
+  text: string,
+  params: unknown[],
+  schema: string,
+): Promise<boolean> {
+  try {
+    await db.transaction(async (tx) => {
+      await tx.query(`set local search_path to ${quoteIdent(schema)}`);
+      await describeWithView(tx, text, params);
+    });
+    return false;
+  } catch (error) {
+    // Any other problem is the statement's own: running it reports it.
+    return (error as { code?: string })?.code === "42P16" &&
+      /pseudo-type void/.test(String((error as Error).message));
+  }
 }
 
 /** How a statement runs. */
