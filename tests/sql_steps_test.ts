@@ -354,3 +354,41 @@ Deno.test("a quoted template in an sql step's query is refused at its line", asy
   assert.match(JSON.stringify(problem), /inside quotes/);
   assert.match(JSON.stringify(problem), /"line":8/);
 });
+
+Deno.test("sql steps on the built-in warehouse: DDL, a bound SELECT feeding a load", async () => {
+  await using p = await startPlatform();
+  const runId = await runPipeline(p, {
+    name: "sql_warehouse",
+    params: { min: { type: "number", default: 3 } },
+    steps: [
+      {
+        id: "make",
+        type: "sql",
+        connector: "warehouse",
+        query:
+          "create table wh_src as select g as id from generate_series(1, 5) g",
+      },
+      {
+        id: "pick",
+        type: "sql",
+        needs: ["make"],
+        connector: "warehouse",
+        query: "select id from wh_src where id > {{ params.min }} order by id",
+      },
+      {
+        id: "load",
+        type: "load",
+        needs: ["pick"],
+        connector: "warehouse",
+        config: { table: "wh_dst" },
+      },
+    ],
+  });
+  const run = await p.waitForRun(runId);
+  assert.equal(run.status, "SUCCESS", JSON.stringify(run.tasks));
+  assert.equal(task(run, "pick").rows_out, 2);
+  const rows = await p.services.db.query(
+    "select id from warehouse.wh_dst order by id",
+  );
+  assert.deepEqual(rows, [{ id: 4 }, { id: 5 }]);
+});

@@ -142,7 +142,7 @@ async function saveIn(
   const connectorIds = await tx.query<{ id: number }>(
     `select c.id from unnest($1::text[]) with ordinality as s(name, n)
      left join connector c on c.name = s.name order by s.n`,
-    [definition.steps.map((step) => step.connector)],
+    [definition.steps.map((step) => step.connector ?? null)],
   );
   const existing = await findTarget(tx, definition, options);
   // Saving under an existing name edits that pipeline: only if allowed.
