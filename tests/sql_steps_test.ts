@@ -308,28 +308,43 @@ Deno.test("independent sql steps run in parallel; a join step waits for both", a
   assert.equal(task(run, "join").rows_out, 2);
 });
 
-Deno.test("an sql step on a connector without SQL fails with the reason", async () => {
+Deno.test("an sql step on a connector without SQL is refused at its connector line", async () => {
   await using p = await startPlatform();
   await ok(p, "/api/v1/connectors", {
     name: "some_api",
     kind: "rest",
     config: { url: "http://127.0.0.1:9/none" },
   });
-  const runId = await runPipeline(p, {
-    name: "sql_on_rest",
-    steps: [{
-      id: "q",
-      type: "sql",
-      connector: "some_api",
-      query: "select 1",
-    }],
+  const response = await p.fetch("/api/v1/pipelines", {
+    method: "POST",
+    headers: { "content-type": "application/yaml" },
+    body: [
+      "name: sql_on_rest",
+      "steps:",
+      "  - id: q",
+      "    type: sql",
+      "    connector: some_api",
+      "    query: select 1",
+      "  - id: h",
+      "    type: http",
+      "    connector: warehouse",
+      "    url: /x",
+    ].join("\n"),
   });
-  const run = await p.waitForRun(runId);
-  assert.equal(run.status, "FAILURE");
-  assert.match(
-    run.tasks[0].error ?? "",
-    /connector "some_api" has no SQL database/,
+  assert.equal(response.status, 422);
+  const problem = await response.json();
+  assert.deepEqual(
+    problem.errors.map((e: { field: string; line: number }) => [
+      e.field,
+      e.line,
+    ]),
+    [["steps.0.connector", 5], ["steps.1.connector", 9]],
   );
+  assert.match(
+    problem.errors[0].message,
+    /"some_api", which is not a SQL database/,
+  );
+  assert.match(problem.errors[1].message, /not a REST API connector/);
 });
 
 Deno.test("a quoted template in an sql step's query is refused at its line", async () => {
