@@ -159,8 +159,9 @@ export const httpStepSchema = z.object({
   ).meta({ examples: [{ "X-Request-Source": "etl" }] }),
   body: z.union([
     z.string(),
-    z.array(z.json()),
-    z.record(z.string(), z.json()),
+    // z.json() is recursive: the OpenAPI document cannot inline it.
+    z.array(z.unknown()),
+    z.record(z.string(), z.unknown()),
   ]).optional().describe(
     "Request body: a string sent as is, or JSON (object or array) sent as application/json; strings inside may use templates",
   ).meta({ examples: [{ day: "{{ params.day }}", full: true }] }),
