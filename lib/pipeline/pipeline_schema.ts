@@ -386,6 +386,17 @@ export const pipelineSchema = z.object({
         }
       });
     }
+    if (
+      step.type === "http" && step.connector === undefined &&
+      typeof step.url === "string" && !/^(https?:\/\/|\{\{)/i.test(step.url)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steps", index, "url"],
+        message:
+          "must be an absolute http(s) URL, or name a REST connector to be relative to",
+      });
+    }
     if (step.type === "sql" && typeof step.query === "string") {
       for (
         const expression of unbindableTemplates(step.query, step.connector)
