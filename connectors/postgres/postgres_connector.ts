@@ -10,6 +10,8 @@ import type {
   DiscoveredTable,
   ReadRequest,
   RecordBatch,
+  StatementRequest,
+  StatementResult,
   WriteRequest,
   WriteResult,
 } from "../types.ts";
@@ -18,6 +20,7 @@ import { toConnectorError } from "./pg_errors.ts";
 import { readFromDb, readFromServer, readSql } from "./pg_reader.ts";
 import { columnTypeFromPg } from "./pg_types.ts";
 import { writeBatches } from "./pg_writer.ts";
+import { executeStatement } from "./pg_statement.ts";
 import { openServerPool } from "./server_db.ts";
 import { poolDb } from "../../lib/db/postgres_db.ts";
 
@@ -169,6 +172,19 @@ export class PostgresConnector implements Connector {
       schema: this.#schema,
       secrets: this.#secrets,
     });
+  }
+
+  /**
+   * Runs one statement (search path: the configured schema) in one
+   * transaction; see pg_statement.ts.
+   */
+  async execute(request: StatementRequest): Promise<StatementResult> {
+    try {
+      return await executeStatement(this.#db, request, this.#schema);
+    } catch (error) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw this.#error(error, `Cannot run statement on ${this.#where}`);
+    }
   }
 
   /** Ends the pool of a server connection; the warehouse's Db stays open. */

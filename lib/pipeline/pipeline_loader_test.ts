@@ -116,7 +116,7 @@ Deno.test("loadPipelineText() names a missing field at the map that lacks it", (
   assert.deepEqual(errorsOf(untyped), [{
     field: "steps.0.type",
     message:
-      'missing required field "type" (one of "extract", "load", "transform")',
+      'missing required field "type" (one of "extract", "load", "transform", "sql", "http")',
     line: 3,
     column: 5,
   }]);
@@ -126,7 +126,7 @@ Deno.test("loadPipelineText() reports an unknown step type at its value", () => 
   const text = YAML.replace("type: extract", "type: extrakt");
   assert.deepEqual(errorsOf(text), [{
     field: "steps.0.type",
-    message: 'must be one of "extract", "load", "transform"',
+    message: 'must be one of "extract", "load", "transform", "sql", "http"',
     line: 4,
     column: 11,
   }]);

@@ -27,6 +27,29 @@ export class UnknownConnectorError extends Error {
   }
 }
 
+/**
+ * Thrown when a step's connector is of a kind the step cannot use (an sql
+ * step on a REST API); reported like an unknown connector, at its line.
+ */
+export class ConnectorKindError extends UnknownConnectorError {
+  constructor(stepIndex: number, connector: string, need: string) {
+    super(stepIndex, connector);
+    this.message = `step ${
+      stepIndex + 1
+    } uses connector "${connector}", which is not ${need}`;
+    this.name = "ConnectorKindError";
+  }
+}
+
+// The connector kinds a step type needs, and how to say so.
+const KINDS_FOR: Record<string, { kinds: string[]; need: string }> = {
+  sql: {
+    kinds: ["postgres", "mysql", "warehouse"],
+    need: "a SQL database (PostgreSQL, MySQL/MariaDB or warehouse)",
+  },
+  http: { kinds: ["rest"], need: "a REST API connector" },
+};
+
 /** What a save did (or, in a dry run, would do). */
 export type SaveAction = "create" | "update" | "unchanged";
 
@@ -281,7 +304,7 @@ function canonicalJson(value: unknown): string {
  */
 export async function connectorProblems(
   db: Queryable,
-  steps: readonly object[],
+  steps: readonly { connector?: unknown; type?: unknown }[],
   author: Principal | null,
 ): Promise<(UnknownConnectorError | ConnectorAccessError)[]> {
   const names = [
@@ -290,9 +313,9 @@ export async function connectorProblems(
     ),
   ] as string[];
   const rows = names.length === 0 ? [] : await db.query<
-    { id: number; name: string; builtin: boolean }
+    { id: number; name: string; builtin: boolean; kind: string }
   >(
-    "select id, name, builtin from connector where name = any($1::text[])",
+    "select id, name, builtin, kind from connector where name = any($1::text[])",
     [names],
   );
   const byName = new Map(rows.map((row) => [row.name, row]));
@@ -304,6 +327,14 @@ export async function connectorProblems(
     const row = byName.get(name);
     if (!row) {
       problems.push(new UnknownConnectorError(index, name));
+      continue;
+    }
+    const needed = typeof step.type === "string" &&
+        Object.hasOwn(KINDS_FOR, step.type)
+      ? KINDS_FOR[step.type]
+      : undefined;
+    if (needed && !needed.kinds.includes(row.kind)) {
+      problems.push(new ConnectorKindError(index, step.connector, needed.need));
       continue;
     }
     // A pipeline uses its connectors' credentials whenever it runs: its
