@@ -12,7 +12,10 @@ import {
   postgresConfigSchema,
   warehouseConfigSchema,
 } from "./postgres/config.ts";
-import { PostgresConnector } from "./postgres/postgres_connector.ts";
+import {
+  PostgresConnector,
+  type WarehouseUserSql,
+} from "./postgres/postgres_connector.ts";
 import { type RestConfig, restConfigSchema } from "./rest/config.ts";
 import { RestConnector } from "./rest/rest_connector.ts";
 import { type S3Config, s3ConfigSchema } from "./s3/config.ts";
@@ -91,6 +94,8 @@ export interface OpenConnectorDeps {
   db: Db;
   /** Directories CSV files may be read from. */
   fileRoots: string[];
+  /** How user-written SQL on the local warehouse is isolated (lib/warehouse). */
+  warehouseUserSql?: WarehouseUserSql;
 }
 
 /** The kind named `name`, or an error listing the known kinds. */
@@ -117,7 +122,10 @@ export function openConnector(
   const parsed = connectorKind(kind).configSchema.parse(config);
   switch (kind) {
     case "warehouse":
-      return PostgresConnector.fromDb(deps.db, { schema: "warehouse" });
+      return PostgresConnector.fromDb(deps.db, {
+        schema: "warehouse",
+        userSql: deps.warehouseUserSql,
+      });
     case "csv":
       return new CsvConnector(parsed as CsvConfig, {
         allowedRoots: deps.fileRoots,

@@ -14,6 +14,8 @@ import {
 } from "./connector/connector_store.ts";
 import { connectorKinds, openConnector } from "../connectors/registry.ts";
 import type { EngineDeps } from "./engine/engine_deps.ts";
+import { openWarehouseAccess } from "./warehouse/warehouse_role.ts";
+import type { WarehouseUserSql } from "../connectors/postgres/postgres_connector.ts";
 import { RunEventHub } from "./engine/run_events.ts";
 import { movedDestination } from "./connector/credential_destination.ts";
 import { recordAudit } from "./audit/audit_log.ts";
@@ -36,6 +38,8 @@ export interface Services {
   uploadsDir: string;
   /** Directories CSV sources may read. */
   fileRoots: string[];
+  /** How user-written SQL on the local warehouse is isolated. */
+  warehouseUserSql?: WarehouseUserSql;
   engine: EngineDeps;
   runEvents: RunEventHub;
   close(): Promise<void>;
@@ -45,6 +49,8 @@ export interface Services {
 export interface OpenServicesOptions {
   /** Use this database instead of opening one from the config (tests). */
   db?: Db;
+  /** The URL of `db` on the PostgreSQL backend (tests). */
+  databaseUrl?: string;
 }
 
 /** Opens the database and wires the services for `config`. */
@@ -72,6 +78,12 @@ export async function openServices(
     );
     await ensureWarehouseConnector(db);
     await ensureFilesConnector(db);
+    const warehouse = await openWarehouseAccess(
+      db,
+      box,
+      options.db ? options.databaseUrl : config.databaseUrl,
+    );
+    const warehouseUserSql = warehouse.userSql;
     const secrets = new Set<string>();
     const engine: EngineDeps = {
       db,
@@ -110,7 +122,11 @@ export async function openServices(
             }, which would send the connector's credentials elsewhere; change the connector itself`,
           );
         }
-        return openConnector(connector.kind, merged, { db, fileRoots });
+        return openConnector(connector.kind, merged, {
+          db,
+          fileRoots,
+          warehouseUserSql,
+        });
       },
       redact: (text) => redactSecrets(text, secrets),
       sandboxes: new SandboxPool(sandboxPoolOptionsFromEnv()),
@@ -123,11 +139,13 @@ export async function openServices(
       box,
       uploadsDir,
       fileRoots,
+      warehouseUserSql,
       engine,
       runEvents,
       async close() {
         await runEvents.close();
         await engine.sandboxes?.close();
+        await warehouse.close();
         await opened.close();
       },
     };

@@ -61,7 +61,10 @@ export async function startPlatform(
     ETL_FILE_ROOTS: (options.fileRoots ?? []).join(":"),
     ETL_TRUST_PROXY: options.trustProxy ? "1" : "",
   });
-  const services = await openServices(config, { db: t.db });
+  const services = await openServices(config, {
+    db: t.db,
+    databaseUrl: t.url,
+  });
   const app = await createApp(services);
   const handler = app.handler();
   const worker = await startWorker(services);

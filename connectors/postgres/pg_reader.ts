@@ -6,6 +6,7 @@ import { type Db, type Queryable, quoteIdent } from "../../lib/db/db.ts";
 import { SchemaError } from "../errors.ts";
 import { CopyTextBatch, lineGroups } from "../../lib/dataset/copy_decode.ts";
 import type { Column, ReadCursor, ReadRequest, RecordBatch } from "../types.ts";
+import { refuseRoleChange } from "./role_guard.ts";
 import { bigintValue, columnTypeFromPg, selectExpression } from "./pg_types.ts";
 
 /** Rows per batch when the request does not say. */
@@ -75,13 +76,19 @@ export function readFromDb(
     cursor?: ReadCursor;
     /** Values of `text`'s `$1…` placeholders. */
     params?: unknown[];
+    /** Runs `text` as this role (`set local role`), refusing role changes. */
+    asRole?: string;
   },
 ): AsyncGenerator<RecordBatch> {
   const params = options.params ?? [];
+  if (options.asRole) refuseRoleChange(text);
   const filtered = withCursor(text, options.cursor, params);
   return pull<RecordBatch>((emit) =>
     db.transaction(async (tx) => {
       await tx.query(`set local search_path to ${quoteIdent(options.schema)}`);
+      if (options.asRole) {
+        await tx.query(`set local role ${quoteIdent(options.asRole)}`);
+      }
       const batches = readCursor(tx, text, {
         ...options,
         params,

@@ -11,6 +11,7 @@ import type {
 } from "../types.ts";
 import { describeWithView, readCursor } from "./pg_reader.ts";
 import { sqlRegions } from "../../lib/pipeline/template.ts";
+import { refuseRoleChange, RoleChangeRefused } from "./role_guard.ts";
 
 /**
  * Runs `request.query` in `schema` in one transaction: committed once its
@@ -22,8 +23,11 @@ export async function executeStatement(
   db: Db,
   request: StatementRequest,
   schema: string,
+  options: { asRole?: string } = {},
 ): Promise<StatementResult> {
   const text = request.query.trim().replace(/;\s*$/, "") + "\n";
+  const { asRole } = options;
+  if (asRole) refuseRoleChange(text);
   const params = request.params ?? [];
   const { signal } = request;
   signal?.throwIfAborted();
@@ -36,12 +40,15 @@ export async function executeStatement(
   signal?.addEventListener("abort", onAbort);
   try {
     let shape = shapeOf(text);
-    if (shape === "query" && await returnsVoid(db, text, params, schema)) {
+    if (
+      shape === "query" && await returnsVoid(db, text, params, schema, asRole)
+    ) {
       // `select pg_sleep(1)`: no column can hold void, so no rows are kept.
       shape = "command";
     }
     return await db.transaction(async (tx) => {
       await tx.query(`set local search_path to ${quoteIdent(schema)}`);
+      if (asRole) await tx.query(`set local role ${quoteIdent(asRole)}`);
       if (db.backend === "postgres") {
         const [row] = await tx.query<{ pid: number }>(
           "select pg_backend_pid() as pid",
@@ -51,7 +58,15 @@ export async function executeStatement(
         if (signal?.aborted) onAbort();
       }
       try {
-        return await runInTransaction(tx, text, params, request, shape);
+        const result = await runInTransaction(
+          tx,
+          text,
+          params,
+          request,
+          shape,
+        );
+        if (asRole) await checkRole(tx, asRole);
+        return result;
       } finally {
         // After commit the connection serves others: never cancel it then.
         pid = undefined;
@@ -60,6 +75,15 @@ export async function executeStatement(
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+// A role change that slipped past the guard (dynamic SQL) rolls back all the
+// statement did.
+async function checkRole(tx: Queryable, role: string): Promise<void> {
+  const [row] = await tx.query<{ role: string }>(
+    "select current_user as role",
+  );
+  if (row?.role !== role) throw new RoleChangeRefused();
 }
 
 async function runInTransaction(
@@ -104,10 +128,12 @@ async function returnsVoid(
   text: string,
   params: unknown[],
   schema: string,
+  asRole: string | undefined,
 ): Promise<boolean> {
   try {
     await db.transaction(async (tx) => {
       await tx.query(`set local search_path to ${quoteIdent(schema)}`);
+      if (asRole) await tx.query(`set local role ${quoteIdent(asRole)}`);
       await describeWithView(tx, text, params);
     });
     return false;

@@ -34,7 +34,16 @@ export interface PostgresConnectorOptions {
 export interface WarehouseOptions {
   /** The schema tables are read from and written to, e.g. "warehouse". */
   schema: string;
+  /** Where user-written SQL (queries, statements) runs; absent: `db` itself. */
+  userSql?: WarehouseUserSql;
 }
+
+/**
+ * How user-written SQL on the local warehouse is kept from the platform's
+ * tables: a pool logged in as a role of its own (PostgreSQL backend), or a
+ * role taken with `set local role` in the shared session (PGlite, best effort).
+ */
+export type WarehouseUserSql = { sql: postgres.Sql } | { role: string };
 
 /** Reads and writes tables of one schema of a PostgreSQL database. */
 export class PostgresConnector implements Connector {
@@ -46,6 +55,10 @@ export class PostgresConnector implements Connector {
   #where: string;
   #secrets: string[];
   #ownsDb: boolean;
+  // User-written SQL: this pool (not closed here) or this role.
+  #userSql?: postgres.Sql;
+  #userDb?: Db;
+  #userRole?: string;
 
   private constructor(
     parts: {
@@ -55,8 +68,13 @@ export class PostgresConnector implements Connector {
       where: string;
       secrets: string[];
       ownsDb: boolean;
+      userSql?: WarehouseUserSql;
     },
   ) {
+    if (parts.userSql && "sql" in parts.userSql) {
+      this.#userSql = parts.userSql.sql;
+      this.#userDb = poolDb(parts.userSql.sql);
+    } else if (parts.userSql) this.#userRole = parts.userSql.role;
     this.#db = parts.db;
     this.#sql = parts.sql;
     this.#schema = parts.schema;
@@ -94,6 +112,7 @@ export class PostgresConnector implements Connector {
       where: `the local warehouse (schema ${JSON.stringify(options.schema)})`,
       secrets: [],
       ownsDb: false,
+      userSql: options.userSql,
     });
   }
 
@@ -152,9 +171,16 @@ export class PostgresConnector implements Connector {
     const context = request.table !== undefined
       ? `Cannot read ${JSON.stringify(request.table)} from ${this.#where}`
       : `Cannot run query on ${this.#where}`;
+    const userPool = request.query !== undefined ? this.#userSql : undefined;
     const batches = this.#sql
       ? readFromServer(this.#sql, text, request)
-      : readFromDb(this.#db, text, { ...request, schema: this.#schema });
+      : userPool
+      ? readFromServer(userPool, text, request)
+      : readFromDb(this.#db, text, {
+        ...request,
+        schema: this.#schema,
+        asRole: request.query !== undefined ? this.#userRole : undefined,
+      });
     try {
       yield* batches;
     } catch (error) {
@@ -180,7 +206,12 @@ export class PostgresConnector implements Connector {
    */
   async execute(request: StatementRequest): Promise<StatementResult> {
     try {
-      return await executeStatement(this.#db, request, this.#schema);
+      return await executeStatement(
+        this.#userDb ?? this.#db,
+        request,
+        this.#schema,
+        { asRole: this.#userRole },
+      );
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
       throw this.#error(error, `Cannot run statement on ${this.#where}`);

@@ -2,6 +2,7 @@
 // its schema, preview rows — plus each kind's JSON Schema for forms and API
 // users. Routes parse requests and render; the work and its limits live here.
 
+import type { WarehouseUserSql } from "../../connectors/postgres/postgres_connector.ts";
 import { z } from "zod";
 import type { Db } from "../db/db.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
@@ -95,6 +96,8 @@ export interface ConnectorActionDeps {
   db: Db;
   box: SecretBox;
   fileRoots: string[];
+  /** Isolation of user SQL on the local warehouse (Services has it). */
+  warehouseUserSql?: WarehouseUserSql;
 }
 
 /** Why a connector action failed, safe to show: no stack, no secret. */

@@ -7,6 +7,8 @@ import { migrate } from "./migrate.ts";
 import { dumpPgliteDb, openPgliteDb } from "./pglite_db.ts";
 import { openPostgresDb } from "./postgres_db.ts";
 import postgres from "postgres";
+import { quoteIdent } from "./db.ts";
+import { warehouseRoleName } from "../warehouse/warehouse_role.ts";
 
 /** The server tests use for the postgres backend and for PostgreSQL connectors. */
 export const TEST_PG_URL = Deno.env.get("ETL_TEST_PG_URL") ??
@@ -42,6 +44,11 @@ export async function createScratchDatabase(
     async drop() {
       const admin = postgres(TEST_PG_URL, { max: 1, onnotice: () => {} });
       await admin.unsafe(`drop database if exists ${name} with (force)`);
+      // The warehouse role made for it (lib/warehouse): roles are
+      // cluster-wide and would pile up test after test.
+      await admin.unsafe(
+        `drop role if exists ${quoteIdent(await warehouseRoleName(name))}`,
+      );
       await admin.end();
     },
   };
