@@ -3,7 +3,7 @@
 // envelope) in one transaction, and the running process's keyring switches
 // to [new, ...old] in place. Key material is never logged or returned.
 
-import { type Db, METADATA_SCHEMA } from "../db/db.ts";
+import { type Db, METADATA_SCHEMA, type Queryable } from "../db/db.ts";
 import { type AuditActor, recordAudit } from "../audit/audit_log.ts";
 import {
   credentialName,
@@ -78,6 +78,7 @@ export async function rotateKey(
       );
       count++;
     }
+    await rewrapWarehouseLogins(tx, box, keyId);
     await recordAudit(tx, {
       actor: options.actor ?? CLI_ACTOR,
       action: "key.rotate",
@@ -187,4 +188,35 @@ function refuseUnknownKeys(
       missing.size > 1 ? "those keys" : "that key"
     } after the new one (e.g. ETL_SECRET_KEY=<new>,<old>) and run again`,
   );
+}
+
+// The warehouse role's password (lib/warehouse) moves to the new key too; one
+// sealed by an unknown key is left for the next start-up to replace.
+async function rewrapWarehouseLogins(
+  tx: Queryable,
+  box: SecretBox,
+  keyId: string,
+): Promise<void> {
+  const rows = await tx.query<
+    {
+      role_name: string;
+      key_id: string;
+      wrapped_key: string | null;
+      ciphertext: string;
+    }
+  >("select role_name, key_id, wrapped_key, ciphertext from warehouse_login");
+  for (const row of rows) {
+    if (row.wrapped_key !== null && row.key_id === keyId) continue;
+    if (!box.keyring.keyIds.includes(row.key_id)) continue;
+    const sealed = await box.rewrap({
+      keyId: row.key_id,
+      wrappedKey: row.wrapped_key,
+      ciphertext: row.ciphertext,
+    }, "password of the warehouse role");
+    await tx.query(
+      `update warehouse_login set key_id = $2, wrapped_key = $3,
+         ciphertext = $4, updated_at = now() where role_name = $1`,
+      [row.role_name, sealed.keyId, sealed.wrappedKey, sealed.ciphertext],
+    );
+  }
 }

@@ -7,6 +7,7 @@
 
 import type postgres from "postgres";
 import { type Db, METADATA_SCHEMA, quoteIdent } from "../db/db.ts";
+import { log } from "../log/logger.ts";
 import type { SecretBox } from "../secrets/secret_box.ts";
 import { openServerPool } from "../../connectors/postgres/server_db.ts";
 import type { WarehouseUserSql } from "../../connectors/postgres/postgres_connector.ts";
@@ -56,7 +57,7 @@ export async function openWarehouseAccess(
   db: Db,
   box: SecretBox,
   databaseUrl: string | undefined,
-  warn: (message: string) => void = (m) => console.warn(m),
+  warn: (message: string) => void = (m) => log.warn(m),
 ): Promise<WarehouseAccess> {
   const shared: WarehouseAccess = { close: async () => {} };
   if (db.backend === "pglite") {
@@ -85,13 +86,13 @@ export async function openWarehouseAccess(
   );
   if (!databaseUrl) {
     warn(
-      `Warning: no database URL to open the warehouse role's pool with, so SQL written by pipeline editors on the local warehouse runs as the platform's own user`,
+      `no database URL to open the warehouse role's pool with, so SQL written by pipeline editors on the local warehouse runs as the platform's own user`,
     );
     return shared;
   }
   if (!me?.can) {
     warn(
-      `Warning: the database user ${
+      `the database user ${
         JSON.stringify(me?.user)
       } has no CREATEROLE, so SQL written by pipeline editors on the local warehouse runs as the platform's own user and can reach the "${METADATA_SCHEMA}" schema; grant CREATEROLE (ALTER ROLE … CREATEROLE) to isolate it`,
     );
@@ -159,7 +160,7 @@ export async function openWarehouseAccess(
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {});
     warn(
-      `Warning: cannot connect as the warehouse role ${JSON.stringify(role)} (${
+      `cannot connect as the warehouse role ${JSON.stringify(role)} (${
         (error as Error).message
       }); SQL written by pipeline editors on the local warehouse runs as the platform's own user — allow the role in pg_hba.conf`,
     );

@@ -9,6 +9,7 @@ import {
 } from "../db/test_db.ts";
 import { openPostgresDb } from "../db/postgres_db.ts";
 import { migrate } from "../db/migrate.ts";
+import { rotateKey } from "../secrets/rotate_key.ts";
 import { generateKey, SecretBox } from "../secrets/secret_box.ts";
 
 Deno.test("the role name fits PostgreSQL's 63 bytes", async () => {
@@ -43,6 +44,26 @@ Deno.test({
         "select ciphertext from warehouse_login",
       );
       assert.ok(stored.ciphertext.length > 0);
+      // Key rotation re-wraps the password: a process with only the new key
+      // still logs in with it.
+      const newKey = generateKey();
+      await rotateKey(t.db, box.keyring, newKey);
+      const third = await openWarehouseAccess(
+        t.db,
+        await SecretBox.fromKey(newKey),
+        t.url,
+      );
+      try {
+        assert.ok(third.userSql && "sql" in third.userSql);
+        const [row] = await third.userSql.sql`select 1 as one`;
+        assert.equal(row.one, 1);
+        const [after] = await t.db.query<{ ciphertext: string }>(
+          "select ciphertext from warehouse_login",
+        );
+        assert.equal(after.ciphertext, stored.ciphertext);
+      } finally {
+        await third.close();
+      }
     } finally {
       await first.close();
       await second.close();
