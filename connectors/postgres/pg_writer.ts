@@ -14,6 +14,7 @@ import type {
 import { batchCopyText, batchRowCount } from "../../lib/dataset/copy_decode.ts";
 import { toConnectorError } from "./pg_errors.ts";
 import { pgTypeOf } from "./pg_types.ts";
+import { claimLoad, ensureMarkerTable, recordLoad } from "./pg_load_marker.ts";
 
 /** A write request aimed at one schema. */
 export interface PgWriteRequest extends WriteRequest {
@@ -36,6 +37,9 @@ export async function writeBatches(
   const context = `Cannot load into ${JSON.stringify(request.table)}`;
   const load = { rowOffset: 0 };
   try {
+    if (request.loadId !== undefined) {
+      await ensureMarkerTable(db, request.schema);
+    }
     return await db.transaction((tx) =>
       loadInTransaction(tx, db, batches, request, load)
     );
@@ -56,7 +60,16 @@ async function loadInTransaction(
 ): Promise<WriteResult> {
   const iterator = batches[Symbol.asyncIterator]();
   try {
-    return await loadFrom(tx, db, iterator, request, load);
+    const { loadId, schema, table } = request;
+    if (loadId === undefined) {
+      return await loadFrom(tx, db, iterator, request, load);
+    }
+    // First, so a second attempt reads nothing and a concurrent one waits.
+    const done = await claimLoad(tx, schema, loadId, table);
+    if (done !== null) return { rowsWritten: done, alreadyLoaded: true };
+    const result = await loadFrom(tx, db, iterator, request, load);
+    await recordLoad(tx, schema, loadId, result.rowsWritten);
+    return result;
   } finally {
     // Lets a source that did not finish (COPY failed) release its file or cursor.
     await iterator.return?.().catch(() => {});
