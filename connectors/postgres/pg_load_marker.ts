@@ -16,9 +16,9 @@ export function markerTable(schema: string): string {
 }
 
 /**
- * Creates the schema and marker table if missing, outside the load's
- * transaction: two first loads creating them at once would otherwise fail
- * on the catalog's unique index; the loser of that race just finds them.
+ * Creates the marker table (of an existing schema) if missing, outside the
+ * load's transaction: two first loads creating it at once would otherwise
+ * fail on the catalog's unique index; the loser of that race just finds it.
  */
 export async function ensureMarkerTable(db: Db, schema: string): Promise<void> {
   const table = markerTable(schema);
@@ -29,7 +29,6 @@ export async function ensureMarkerTable(db: Db, schema: string): Promise<void> {
   if (found?.oid) return;
   for (let attempt = 1;; attempt++) {
     try {
-      await db.query(`create schema if not exists ${quoteIdent(schema)}`);
       await db.query(
         `create table if not exists ${table} (
            load_id text primary key,

@@ -366,4 +366,18 @@ for (const flavour of flavours) {
     assert.deepEqual(retried, { rowsWritten: 1 });
     assert.deepEqual(await rowsOf(t, "items"), [[1, "a"]]);
   });
+
+  test("write() by two loads at once into a table that doesn't exist yet: one creates it, both load", async (t) => {
+    const results = await Promise.all(
+      ["a", "b"].map((name, i) =>
+        t.connector.write(source([batch([[i + 1, name]])]), {
+          table: "fresh",
+          mode: "append",
+          loadId: `fresh-${name}`,
+        })
+      ),
+    );
+    assert.deepEqual(results, [{ rowsWritten: 1 }, { rowsWritten: 1 }]);
+    assert.deepEqual(await rowsOf(t, "fresh"), [[1, "a"], [2, "b"]]);
+  });
 }
