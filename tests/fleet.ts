@@ -23,6 +23,8 @@ export interface WorkerProcessOptions {
   env?: Record<string, string>;
   /** Seconds before the reaper re-queues a dead worker's jobs (default 3). */
   leaseSeconds?: number;
+  /** Instead of the test database's URL (e.g. with an application_name). */
+  databaseUrl?: string;
 }
 
 /** Starts `main.ts` as a worker of `p`'s database (postgres backend only). */
@@ -37,7 +39,7 @@ export function startWorkerProcess(
     args: ["run", "--allow-all", MAIN],
     env: {
       ETL_ROLE: "worker",
-      DATABASE_URL: p.databaseUrl,
+      DATABASE_URL: options.databaseUrl ?? p.databaseUrl,
       // The same directory: the key file and the staged datasets.
       ETL_DATA_DIR: p.dataDir,
       ETL_LEASE_SECONDS: String(options.leaseSeconds ?? 3),

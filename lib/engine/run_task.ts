@@ -196,7 +196,10 @@ export async function abandonTask(
      from task_run where id = $1`,
     [Number(job.payload.taskRunId)],
   );
-  if (!task || TERMINAL.includes(task.status)) return;
+  if (!task || TERMINAL.includes(task.status)) {
+    await failJob(deps.db, job.id, reason);
+    return;
+  }
   // A load streamed from this extract by a worker that died is RUNNING with
   // no job of its own: back to PENDING, so it ends SKIPPED with the rest.
   await deps.db.query(
