@@ -82,11 +82,34 @@ export async function stageDataset(
   return staged;
 }
 
-/** Streams a staged dataset back as record batches, chunk by chunk. */
+/** The error of a staged dataset that is not on this machine's disk. */
+export class DatasetMissingError extends Error {
+  constructor(uri: string) {
+    super(
+      `Cannot read staged dataset "${uri}": it is not on this machine. Staged datasets are files under the data directory of the worker that made them, so the workers of a fleet must share it (ETL_DATA_DIR on a shared disk) or run on one machine`,
+    );
+    this.name = "DatasetMissingError";
+  }
+}
+
+/**
+ * Streams a staged dataset back as record batches, chunk by chunk. A
+ * dataset staged on another machine fails loudly (DatasetMissingError)
+ * rather than reading as empty.
+ */
 export async function* readDataset(
   dataset: Pick<StagedDataset, "uri" | "columns">,
 ): AsyncGenerator<RecordBatch> {
   const { columns } = dataset;
+  // Written last by stageDataset: its absence means the files are elsewhere.
+  try {
+    await Deno.stat(`${dataset.uri}/dataset.json`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new DatasetMissingError(dataset.uri);
+    }
+    throw error;
+  }
   let yielded = false;
   for (let index = 0;; index++) {
     let file: Deno.FsFile;

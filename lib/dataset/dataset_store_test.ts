@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { readDataset, stageDataset } from "./dataset_store.ts";
+import {
+  DatasetMissingError,
+  readDataset,
+  stageDataset,
+} from "./dataset_store.ts";
 import type { RecordBatch } from "../../connectors/types.ts";
 
 const columns = [{ name: "id", type: "bigint" as const }, {
@@ -56,5 +60,14 @@ Deno.test("readDataset() of an empty dataset still yields its columns", async ()
   );
   const all = await Array.fromAsync(readDataset(staged));
   assert.deepEqual(all, [{ columns, rows: [] }]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("readDataset() of a dataset staged on another machine fails instead of reading as empty", async () => {
+  const dir = await Deno.makeTempDir();
+  await assert.rejects(
+    () => Array.fromAsync(readDataset({ uri: `${dir}/elsewhere`, columns })),
+    DatasetMissingError,
+  );
   await Deno.remove(dir, { recursive: true });
 });
