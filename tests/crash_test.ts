@@ -1,8 +1,9 @@
 // Crash: real worker processes killed with SIGKILL (kill -9) at different
 // points of a run — mid-extract, mid-load, right after a load's commit —
 // then a new worker; every run completes with exactly the expected rows in
-// its targets: no row lost, none loaded twice. PostgreSQL only: PGlite is one
-// process by design.
+// its targets: no row lost, none loaded twice. A step with no attempt left
+// ends FAILURE with the reason instead, and nothing stays RUNNING.
+// PostgreSQL only: PGlite is one process by design.
 
 import assert from "node:assert/strict";
 import { TEST_BACKEND } from "../lib/db/test_db.ts";
@@ -38,7 +39,7 @@ async function slowTarget(p: Platform, table: string) {
 }
 
 /** extract → one load (streamed, fused) or → two loads (from the staged dataset). */
-function pipeline(name: string, targets: string[]) {
+function pipeline(name: string, targets: string[], retries: number) {
   return {
     name,
     steps: [
@@ -46,7 +47,7 @@ function pipeline(name: string, targets: string[]) {
         id: "read",
         type: "extract",
         connector: "warehouse",
-        retries: 2,
+        retries,
         config: {
           query:
             `select slow_id(i) as id, 'row ' || i as name from generate_series(1, ${ROWS}) i`,
@@ -58,7 +59,7 @@ function pipeline(name: string, targets: string[]) {
         type: "load",
         needs: ["read"],
         connector: "warehouse",
-        retries: 2,
+        retries,
         config: { table, mode: "append" },
       })),
     ],
@@ -102,6 +103,8 @@ interface Scenario {
   crashAt?: string;
   /** Otherwise: the test kills it once this holds. */
   killWhen?: (p: Platform, runId: number) => Promise<boolean>;
+  /** Steps' `retries` (default 2); with 0, the crash is the only attempt. */
+  retries?: number;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -137,6 +140,14 @@ const SCENARIOS: Scenario[] = [
     targets: ["staged_commit_a", "staged_commit_b"],
     crashAt: "after-load-commit",
   },
+  {
+    name: "mid-load with no attempt left",
+    targets: ["no_retries"],
+    retries: 0,
+    killWhen: async (p, runId) =>
+      (await taskOf(p, runId, "load_no_retries"))?.status === "RUNNING" &&
+      await copyActive(p, "no_retries"),
+  },
 ];
 
 Deno.test({
@@ -155,7 +166,11 @@ Deno.test({
         const created = await postJson(
           p,
           "/api/v1/pipelines",
-          pipeline(scenario.targets[0].replaceAll("_", "-"), scenario.targets),
+          pipeline(
+            scenario.targets[0].replaceAll("_", "-"),
+            scenario.targets,
+            scenario.retries ?? 2,
+          ),
         );
         const { id: runId } = await postJson(
           p,
@@ -186,6 +201,20 @@ Deno.test({
         const rescuer = startWorkerProcess(p);
         workers.push(rescuer);
         const run = await waitForRunEnd(p, runId);
+        if (scenario.retries === 0) {
+          // Given up on, with the reason; its load rolled back, nothing RUNNING.
+          assert.equal(run.status, "FAILURE", JSON.stringify(run.tasks));
+          const [read, load] = run.tasks;
+          assert.equal(read.status, "FAILURE");
+          assert.match(read.error ?? "", /stopped responding/);
+          assert.equal(load.status, "SKIPPED");
+          const [{ n }] = await p.services.db.query<{ n: number }>(
+            `select count(*)::int as n from warehouse.${scenario.targets[0]}`,
+          );
+          assert.equal(n, 0);
+          await rescuer.kill("SIGTERM");
+          continue;
+        }
         assert.equal(
           run.status,
           "SUCCESS",
