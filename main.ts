@@ -66,7 +66,12 @@ async function main() {
     stoppers.push(() => worker.stop());
   }
   if (roles.includes("scheduler")) {
-    startScheduler(services.db, `${Deno.hostname()}:${Deno.pid}`);
+    const stopScheduler = startScheduler(
+      services.db,
+      `${Deno.hostname()}:${Deno.pid}`,
+      { tickSeconds: config.schedulerTickSeconds },
+    );
+    stoppers.push(() => Promise.resolve(stopScheduler()));
   }
   if (roles.includes("web")) {
     const admin = await ensureFirstAdmin(services.db, Deno.env.toObject());

@@ -29,6 +29,12 @@ export function RunDetails({ run, manage }: RunDetailsProps) {
           <a href={`/pipelines/${run.pipeline_id}`}>{run.pipeline_name}</a>{" "}
           (version {run.version})
         </dd>
+        {run.scheduled_for && (
+          <>
+            <dt>Scheduled for</dt>
+            <dd id="run-scheduled-for">{formatTime(run.scheduled_for)}</dd>
+          </>
+        )}
         <dt>Started</dt>
         <dd>{formatTime(run.started_at)}</dd>
         <dt>Finished</dt>
@@ -36,6 +42,9 @@ export function RunDetails({ run, manage }: RunDetailsProps) {
         <dt>Duration</dt>
         <dd>{formatDuration(run.duration_ms)}</dd>
       </dl>
+      {run.waiting && run.status === "PENDING" && (
+        <p class="hint" id="run-waiting">{run.waiting}</p>
+      )}
       {run.error && <p class="error">{run.error}</p>}
       <table class="tasks">
         <thead>

@@ -24,6 +24,11 @@ export interface Config {
    * throttling and the audit log) and X-Forwarded-Proto (Secure cookies).
    */
   trustProxy: boolean;
+  /**
+   * The scheduler ticks every this many seconds (a timer) instead of once a
+   * minute (Deno.cron): for cron expressions with a seconds field.
+   */
+  schedulerTickSeconds?: number;
 }
 
 /** Reads the configuration; a bad value fails loudly with the fix. */
@@ -40,6 +45,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `Cannot start: ETL_ROLE "${env.ETL_ROLE}" is not one of all, web, worker, scheduler`,
     );
   }
+  const tick = env.ETL_SCHEDULER_TICK_SECONDS
+    ? Number(env.ETL_SCHEDULER_TICK_SECONDS)
+    : undefined;
+  if (tick !== undefined && !(Number.isInteger(tick) && tick >= 1)) {
+    throw new Error(
+      `Cannot start: ETL_SCHEDULER_TICK_SECONDS "${env.ETL_SCHEDULER_TICK_SECONDS}" is not a whole number of seconds, set it to e.g. 10 or unset it`,
+    );
+  }
   const dataDir = env.ETL_DATA_DIR || "./.data";
   return {
     port,
@@ -52,5 +65,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: ["1", "true", "yes"].includes(
       (env.ETL_TRUST_PROXY ?? "").toLowerCase(),
     ),
+    schedulerTickSeconds: tick,
   };
 }

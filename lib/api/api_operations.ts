@@ -289,6 +289,12 @@ export const runSummarySchema = z.object({
   status: taskStatus.exclude(["SKIPPED"]),
   trigger: z.string(),
   error: z.string().nullable(),
+  waiting: z.string().nullable().describe(
+    "Why a PENDING run has not started: its pipeline's max_concurrent_runs runs are going",
+  ),
+  scheduled_for: nullableDateTime().describe(
+    "The schedule occurrence a scheduled run is for",
+  ),
   created_at: dateTime(),
   started_at: nullableDateTime(),
   finished_at: nullableDateTime(),

@@ -7,7 +7,7 @@ import { dropDataset } from "../dataset/dataset_store.ts";
 import { cancelQueuedJobs, type Job } from "../queue/job.ts";
 import type { JobCancels } from "../queue/worker.ts";
 import { announceRun } from "./run_events.ts";
-import { TASK_QUEUE } from "./start_run.ts";
+import { admitWaitingRuns, TASK_QUEUE } from "./start_run.ts";
 import { runDatasetDir } from "./run_task.ts";
 
 /** The NOTIFY channel carrying the ids of TaskRuns asked to stop. */
@@ -46,8 +46,11 @@ export async function cancelRun(
   options: CancelRunOptions,
 ): Promise<CancelRunResult | undefined> {
   const result = await db.transaction(async (tx) => {
-    const [run] = await tx.query<{ status: string }>(
-      "select status from pipeline_run where id = $1 for update",
+    const [run] = await tx.query<
+      { status: string; pipeline_id: number; admitted: boolean }
+    >(
+      `select status, pipeline_id, waiting is null as admitted
+       from pipeline_run where id = $1 for update`,
       [runId],
     );
     if (!run) return undefined;
@@ -84,6 +87,10 @@ export async function cancelRun(
         String(task.id),
       ]);
     }
+    // Its slot is free: the pipeline's oldest waiting run starts. (A run
+    // still waiting held no slot, and must not lock the pipeline after its
+    // own row: see admitWaitingRuns.)
+    if (run.admitted) await admitWaitingRuns(tx, Number(run.pipeline_id));
     await announceRun(tx, runId);
     return {
       cancelled: true,

@@ -10,10 +10,23 @@ export function utcDate(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }
 
+/** `YYYY-MM-DD` of an instant, in time zone `zone`. */
+export function zonedDate(instant: Date, zone: string): string {
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(instant);
+}
+
 /**
  * The template context of run `runId`. The scheduled time is the run's
- * `scheduled_for`, or when it was created for a run started by hand; a
- * `{{ run.scheduled_date }}` default resolves to its UTC date.
+ * `scheduled_for` (the schedule's occurrence), or when it was created for a
+ * run started by hand; `{{ run.scheduled_date }}` is its date in the
+ * schedule's time zone for a scheduled run (a "0 1 * * *" Europe/Paris run
+ * is for that Paris day), in UTC otherwise.
  */
 export async function loadRunContext(
   db: Queryable,
@@ -24,9 +37,12 @@ export async function loadRunContext(
     scheduled: Date | string;
     pipeline: string;
     declared: Record<string, ParamDeclaration> | null;
+    zone: string | null;
   }>(
     `select r.params, coalesce(r.scheduled_for, r.created_at) as scheduled,
-       p.name as pipeline, v.definition -> 'params' as declared
+       p.name as pipeline, v.definition -> 'params' as declared,
+       case when r.scheduled_for is not null
+         then v.definition -> 'schedule' ->> 'timezone' end as zone
      from pipeline_run r
      join pipeline p on p.id = r.pipeline_id
      join pipeline_version v on v.id = r.pipeline_version_id
@@ -37,7 +53,9 @@ export async function loadRunContext(
     throw new Error(`Cannot render step config: run ${runId} does not exist`);
   }
   const scheduled = new Date(row.scheduled);
-  const scheduledDate = utcDate(scheduled);
+  const scheduledDate = row.zone
+    ? zonedDate(scheduled, row.zone)
+    : utcDate(scheduled);
   const resolved = resolveRunParams(row.declared ?? undefined, row.params, {
     scheduledDate,
   });

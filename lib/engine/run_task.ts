@@ -16,7 +16,7 @@ import {
 import { JobCancelledError, type JobHandler } from "../queue/worker.ts";
 import type { EngineDeps } from "./engine_deps.ts";
 import { announceRun } from "./run_events.ts";
-import { enqueueTask } from "./start_run.ts";
+import { admitWaitingRuns, enqueueTask } from "./start_run.ts";
 import { runExtractStep } from "./steps/extract_step.ts";
 import { runLoadStep } from "./steps/load_step.ts";
 import type { StepContext, StepResult } from "./steps/step_context.ts";
@@ -488,11 +488,17 @@ async function endDownstream(
 /** Ends the run when no TaskRun is left to run; returns whether it ended. */
 async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
   const [state] = await tx.query<
-    { open: number; failed: string | null; run_status: string }
+    {
+      open: number;
+      failed: string | null;
+      run_status: string;
+      pipeline_id: number;
+    }
   >(
     `select count(*) filter (where status in ('PENDING', 'RUNNING'))::int as open,
        min(step_key) filter (where status = 'FAILURE') as failed,
-       (select status from pipeline_run where id = $1) as run_status
+       (select status from pipeline_run where id = $1) as run_status,
+       (select pipeline_id from pipeline_run where id = $1) as pipeline_id
      from task_run where pipeline_run_id = $1`,
     [runId],
   );
@@ -510,6 +516,8 @@ async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
       state.failed ? `step "${state.failed}" failed` : null,
     ],
   );
+  // Its slot is free: the pipeline's oldest waiting run starts.
+  await admitWaitingRuns(tx, Number(state.pipeline_id));
   return true;
 }
 

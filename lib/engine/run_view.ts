@@ -37,6 +37,10 @@ export interface RunView {
   status: RunStatus;
   trigger: string;
   error: string | null;
+  /** Why a PENDING run has not started (its pipeline's max_concurrent_runs). */
+  waiting: string | null;
+  /** The schedule occurrence a scheduled run is for. */
+  scheduled_for: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -101,6 +105,8 @@ function toRunSummary(run: Record<string, unknown>): Omit<RunView, "tasks"> {
     status: run.status as RunStatus,
     trigger: run.trigger as string,
     error: run.error as string | null,
+    waiting: (run.waiting ?? null) as string | null,
+    scheduled_for: iso(run.scheduled_for),
     created_at: iso(run.created_at)!,
     started_at: iso(run.started_at),
     finished_at: iso(run.finished_at),

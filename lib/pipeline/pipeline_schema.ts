@@ -198,7 +198,7 @@ export const scheduleSchema = z.object({
     "Runs missed while the scheduler was down: none skips them, latest runs the most recent one, all runs each of them",
   ).meta({ examples: ["latest"] }),
   catchup_limit: z.number().int().min(1).max(1000).optional().describe(
-    "With catchup all: at most this many missed runs, the most recent ones",
+    "With catchup all: at most this many missed runs, the most recent ones (default 100)",
   ).meta({ examples: [24] }),
 }).strict();
 
@@ -219,6 +219,10 @@ export const pipelineSchema = z.object({
       catchup: "latest",
     }],
   }),
+  max_concurrent_runs: z.number().int().min(1).max(1000).optional()
+    .describe(
+      "At most this many runs of the pipeline at once; a run started beyond it waits (PENDING) for one to end",
+    ).meta({ examples: [1] }),
   params: z.record(paramNameSchema, paramSchema, {
     error: (issue) =>
       issue.code === "invalid_key"
@@ -311,6 +315,22 @@ export const pipelineSchema = z.object({
   const declared = isRecord(pipeline.params)
     ? Object.keys(pipeline.params)
     : [];
+  // The scheduler starts runs without values: each needs a default.
+  if (pipeline.schedule !== undefined && isRecord(pipeline.params)) {
+    for (const [name, param] of Object.entries(pipeline.params)) {
+      if (
+        isRecord(param) && param.default === undefined &&
+        param.required !== false
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["params", name],
+          message:
+            `parameter "${name}" needs a default: the schedule starts runs without values`,
+        });
+      }
+    }
+  }
   steps.forEach((step, index) => {
     if (!isRecord(step.config)) return;
     const tooDeep = stringsIn(step.config, [], (path, text) => {

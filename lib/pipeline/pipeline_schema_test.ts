@@ -273,3 +273,31 @@ Deno.test("pipelineSchema's JSON Schema carries descriptions and examples", () =
     assert.ok(schema.properties[key].examples?.length, `${key} has examples`);
   }
 });
+
+Deno.test("pipelineSchema: a scheduled pipeline's parameters need defaults; max_concurrent_runs is a positive whole number", () => {
+  assert.deepEqual(
+    issues({
+      ...valid,
+      schedule: { cron: "0 2 * * *" },
+      params: {
+        day: { type: "date", default: "{{ run.scheduled_date }}" },
+        region: { type: "string" },
+        note: { type: "string", required: false },
+      },
+      steps: [valid.steps[0], valid.steps[1]],
+    }),
+    [[
+      "params.region",
+      'parameter "region" needs a default: the schedule starts runs without values',
+    ]],
+  );
+  for (const bad of [0, 1.5, -1, "2"]) {
+    const found = issues({ ...valid, max_concurrent_runs: bad });
+    assert.deepEqual(found.map(([path]) => path), ["max_concurrent_runs"]);
+  }
+  assert.equal(
+    pipelineSchema.parse({ ...valid, max_concurrent_runs: 3 })
+      .max_concurrent_runs,
+    3,
+  );
+});

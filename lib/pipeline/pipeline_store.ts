@@ -6,6 +6,7 @@ import { can } from "../rbac/permissions.ts";
 import { loadOwnership } from "../rbac/ownership.ts";
 import type { Db, Queryable } from "../db/db.ts";
 import { type PipelineDefinition, pipelineSchema } from "./pipeline_schema.ts";
+import { syncSchedule } from "../scheduler/schedule_store.ts";
 
 /** A pipeline row with its current definition. */
 export interface PipelineRecord {
@@ -160,20 +161,25 @@ async function saveIn(
       action: "unchanged",
     };
   }
+  const limit = definition.max_concurrent_runs ?? null;
   const [pipeline] = existing
     ? await tx.query<{ id: number; current_version: number }>(
       `update pipeline set name = $2, description = $3,
-         current_version = current_version + 1, updated_at = now()
+         current_version = current_version + 1, max_concurrent_runs = $4,
+         updated_at = now()
        where id = $1 returning id, current_version`,
-      [existing.id, definition.name, definition.description],
+      [existing.id, definition.name, definition.description, limit],
     )
     : await tx.query<{ id: number; current_version: number }>(
-      `insert into pipeline (name, description, owner_id) values ($1, $2, $3)
+      `insert into pipeline (name, description, owner_id, max_concurrent_runs)
+       values ($1, $2, $3, $4)
        on conflict (name) do update set description = excluded.description,
-         current_version = pipeline.current_version + 1, updated_at = now()
+         current_version = pipeline.current_version + 1,
+         max_concurrent_runs = excluded.max_concurrent_runs, updated_at = now()
        returning id, current_version`,
-      [definition.name, definition.description, author?.userId ?? null],
+      [definition.name, definition.description, author?.userId ?? null, limit],
     );
+  await syncSchedule(tx, Number(pipeline.id), definition.schedule);
   const [version] = await tx.query<{ id: number }>(
     `insert into pipeline_version
        (pipeline_id, version, definition, message, author_id)

@@ -1,11 +1,19 @@
 // A pipeline definition as text: canonical YAML or JSON, with keys in the
-// order users write them (name, description, schedule, params, steps; in a
-// step: id, type, needs, connector, then the rest). Export, diff and the CLI
-// all print through here, so the same definition always reads the same.
+// order users write them (name, description, schedule, max_concurrent_runs,
+// params, steps; in a step: id, type, needs, connector, then the rest).
+// Export, diff and the CLI all print through here, so the same definition
+// always reads the same.
 
 import { stringify } from "yaml";
 
-const PIPELINE_KEYS = ["name", "description", "schedule", "params", "steps"];
+const PIPELINE_KEYS = [
+  "name",
+  "description",
+  "schedule",
+  "max_concurrent_runs",
+  "params",
+  "steps",
+];
 const STEP_KEYS = ["id", "type", "needs", "connector", "language"];
 
 /** `definition` with its keys in the canonical order, recursively sorted below steps. */

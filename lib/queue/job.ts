@@ -30,21 +30,50 @@ export async function enqueueJob(
   payload: Record<string, unknown>,
   options: EnqueueOptions = {},
 ): Promise<number> {
+  // One statement, one round trip. The NOTIFY is delivered at commit, so a
+  // woken worker finds the row.
   const [row] = await tx.query<{ id: number }>(
-    `insert into job (queue, payload, priority, run_after, max_attempts)
-     values ($1, $2::text::jsonb, $3, coalesce($4::timestamptz, now()), $5)
-     returning id`,
+    `with added as (
+       insert into job (queue, payload, priority, run_after, max_attempts)
+       values ($1, $2::text::jsonb, $3, coalesce($4::timestamptz, now()), $5)
+       returning id)
+     select id, pg_notify($6, $1) from added`,
     [
       queue,
       JSON.stringify(payload),
       options.priority ?? 0,
       options.runAfter?.toISOString() ?? null,
       options.maxAttempts ?? 3,
+      JOBS_CHANNEL,
     ],
   );
-  // Delivered at commit, so a woken worker finds the row.
+  return Number(row.id);
+}
+
+/** Adds many jobs to `queue` with one statement and one NOTIFY; returns their ids. */
+export async function enqueueJobs(
+  tx: Queryable,
+  queue: string,
+  payloads: Record<string, unknown>[],
+  options: EnqueueOptions = {},
+): Promise<number[]> {
+  if (payloads.length === 0) return [];
+  const rows = await tx.query<{ id: number }>(
+    `insert into job (queue, payload, priority, run_after, max_attempts)
+     select $1, p::jsonb, $3, coalesce($4::timestamptz, now()), $5
+     from unnest($2::text[]) with ordinality as u(p, n)
+     order by n
+     returning id`,
+    [
+      queue,
+      payloads.map((payload) => JSON.stringify(payload)),
+      options.priority ?? 0,
+      options.runAfter?.toISOString() ?? null,
+      options.maxAttempts ?? 3,
+    ],
+  );
   await tx.query("select pg_notify($1, $2)", [JOBS_CHANNEL, queue]);
-  return row.id;
+  return rows.map((row) => Number(row.id));
 }
 
 /** Options for {@linkcode claimJobs}. */
@@ -101,6 +130,45 @@ export async function completeJob(tx: Queryable, id: number): Promise<void> {
     `update job set status = 'done', locked_by = null, locked_until = null,
        updated_at = now() where id = $1`,
     [id],
+  );
+}
+
+/**
+ * Marks the jobs that worker `workerId` still holds done, in one statement;
+ * returns the ids it marked. A job whose lease ran out and was taken by
+ * another worker is left alone: that worker finishes it.
+ */
+export async function completeJobs(
+  db: Queryable,
+  workerId: string,
+  ids: number[],
+): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query<{ id: number }>(
+    `update job set status = 'done', locked_by = null, locked_until = null,
+       updated_at = now()
+     where id = any($1::bigint[]) and locked_by = $2 and status = 'running'
+     returning id`,
+    [ids, workerId],
+  );
+  return rows.map((row) => Number(row.id));
+}
+
+/**
+ * Puts claimed jobs that never started back in the queue (a stopping worker's
+ * local queue), without spending one of their attempts.
+ */
+export async function releaseJobs(
+  db: Queryable,
+  workerId: string,
+  ids: number[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `update job set status = 'queued', attempts = greatest(attempts - 1, 0),
+       locked_by = null, locked_until = null, updated_at = now()
+     where id = any($1::bigint[]) and locked_by = $2 and status = 'running'`,
+    [ids, workerId],
   );
 }
 

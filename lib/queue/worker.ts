@@ -1,9 +1,10 @@
-// A worker loop: claims jobs in batches, runs them with bounded concurrency,
-// keeps their leases alive, aborts the ones asked to stop, and sleeps until
-// NOTIFY (or a poll) wakes it.
+// A worker loop: claims jobs in batches (optionally ahead, into a local
+// queue), runs them with bounded concurrency, keeps their leases alive,
+// aborts the ones asked to stop, and sleeps until NOTIFY (or a poll) wakes it.
 
 import type { Db } from "../db/db.ts";
 import { log } from "../log/logger.ts";
+import { CompletionBuffer } from "./completion_buffer.ts";
 import {
   claimJobs,
   type ExpiredJob,
@@ -14,9 +15,14 @@ import {
   LEASE_EXPIRED,
   reapExpiredJobs,
   releaseJob,
+  releaseJobs,
+  retryJob,
 } from "./job.ts";
 
-/** Runs one job; it must finish the job row itself (complete, retry or fail). */
+/**
+ * Runs one job. It must finish the job row itself (complete, retry or fail),
+ * unless its queue is in {@linkcode WorkerOptions.workerCompletes}.
+ */
 export type JobHandler = (job: Job, signal: AbortSignal) => Promise<void>;
 
 /** The abort reason of a job's signal when the job was asked to stop. */
@@ -56,7 +62,26 @@ export interface WorkerOptions {
   onAbandoned?: (job: ExpiredJob, reason: string) => Promise<void>;
   /** Lets running jobs be stopped on request (see {@linkcode JobCancels}). */
   cancels?: JobCancels;
+  /**
+   * Jobs claimed beyond `concurrency` and held (leased) in a local queue, so
+   * a finished job's slot is refilled without a round trip (default 0). Held
+   * jobs wait for this worker even when another one is idle: for many short
+   * jobs, not for long ones.
+   */
+  prefetch?: number;
+  /**
+   * Queues whose handlers only do the work: when one resolves, the worker
+   * marks its job done, batched with others (see {@linkcode CompletionBuffer});
+   * when it throws, the job is retried after a backoff or failed. Handlers of
+   * the other queues finish their job row themselves, e.g. in the transaction
+   * that records their result.
+   */
+  workerCompletes?: string[];
 }
+
+/** Retry backoff of jobs the worker completes: 1 s, 2 s, 4 s… capped. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 5 * 60_000;
 
 interface RunningJob {
   job: Job;
@@ -69,13 +94,22 @@ export class Worker {
   readonly id: string;
   #db: Db;
   #options: Required<
-    Omit<WorkerOptions, "workerId" | "onAbandoned" | "cancels">
+    Omit<
+      WorkerOptions,
+      "workerId" | "onAbandoned" | "cancels" | "workerCompletes"
+    >
   >;
   #onAbandoned?: (job: ExpiredJob, reason: string) => Promise<void>;
   #cancels?: JobCancels;
+  #workerCompletes: Set<string>;
+  #completions: CompletionBuffer;
   #running = new Map<number, RunningJob>();
+  /** Claimed, leased, not started yet (see {@linkcode WorkerOptions.prefetch}). */
+  #held: Job[] = [];
   #stopped = false;
   #wake?: () => void;
+  /** A wake-up that came while the loop was busy claiming. */
+  #woken = false;
   #loop?: Promise<void>;
   #unlisten: (() => Promise<void>)[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -89,15 +123,18 @@ export class Worker {
       concurrency: options.concurrency ?? 4,
       leaseSeconds: options.leaseSeconds ?? 30,
       pollMs: options.pollMs ?? 2000,
+      prefetch: options.prefetch ?? 0,
     };
     this.#onAbandoned = options.onAbandoned;
     this.#cancels = options.cancels;
+    this.#workerCompletes = new Set(options.workerCompletes ?? []);
+    this.#completions = new CompletionBuffer(db, { workerId: this.id });
   }
 
   /** Starts the loop, the heartbeat and the reaper. */
   async start(): Promise<void> {
     this.#unlisten.push(
-      await this.#db.listen(JOBS_CHANNEL, () => this.#wake?.()),
+      await this.#db.listen(JOBS_CHANNEL, () => this.#signal()),
     );
     if (this.#cancels) {
       this.#unlisten.push(
@@ -113,22 +150,41 @@ export class Worker {
     this.#loop = this.#run();
   }
 
-  /** Stops claiming, waits for running jobs, and releases the listener. */
+  /**
+   * Stops claiming, gives back held jobs, waits for running ones and their
+   * completions, and releases the listener.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#signal();
     for (const timer of this.#timers) clearInterval(timer);
     await this.#loop;
+    const held = this.#held.splice(0).map((job) => job.id);
+    await releaseJobs(this.#db, this.id, held).catch((error) =>
+      log.warn("cannot release held jobs; their leases will expire", {
+        error,
+        worker: this.id,
+      })
+    );
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    await this.#completions.settle();
     for (const unlisten of this.#unlisten) await unlisten();
   }
 
   async #run() {
     const queues = Object.keys(this.#options.handlers);
+    const { concurrency, prefetch } = this.#options;
     while (!this.#stopped) {
-      const free = this.#options.concurrency - this.#running.size;
+      this.#startHeld();
+      const free = concurrency + prefetch - this.#running.size -
+        this.#held.length;
+      // With a local queue, claim again once it runs below one round of jobs,
+      // so the next batch arrives while this one still runs.
+      const low = this.#held.length < Math.max(1, concurrency) &&
+        this.#running.size + this.#held.length < concurrency + prefetch;
       let jobs: Job[] = [];
-      if (free > 0) {
+      if (free > 0 && low) {
+        this.#woken = false;
         try {
           jobs = await claimJobs(this.#db, {
             queues,
@@ -140,8 +196,17 @@ export class Worker {
           log.warn("cannot claim jobs, will retry", { error, worker: this.id });
         }
       }
-      for (const job of jobs) this.#startJob(job);
+      if (this.#stopped) {
+        this.#held.push(...jobs);
+        break;
+      }
+      this.#held.push(...jobs);
+      this.#startHeld();
       if (jobs.length === free && free > 0) continue;
+      if (this.#woken) {
+        this.#woken = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.#options.pollMs);
         this.#wake = () => {
@@ -153,25 +218,79 @@ export class Worker {
     }
   }
 
+  /** Wakes the loop, or tells it not to sleep when it is busy. */
+  #signal() {
+    if (this.#wake) this.#wake();
+    else this.#woken = true;
+  }
+
+  /** Moves held jobs into free slots. */
+  #startHeld() {
+    while (
+      this.#held.length > 0 && this.#running.size < this.#options.concurrency
+    ) {
+      this.#startJob(this.#held.shift()!);
+    }
+  }
+
   #startJob(job: Job) {
     const handler = this.#options.handlers[job.queue];
     const controller = new AbortController();
-    const done = handler(job, controller.signal).catch(async (error) => {
-      // The handler records its own outcome; when it could not (the
-      // database went away mid-way), failing the job here would leave its
-      // work (a TaskRun) unfinished with no job left to finish it. The job
-      // goes back to the queue instead, or, with no attempts left, to the
-      // reaper when its lease runs out, as a dead worker's would.
-      log.error("job handler failed", { job_id: job.id, error });
-      const reason = `the worker could not record the outcome: ${
-        String(error?.message ?? error)
-      }`;
-      await releaseJob(this.#db, job, this.id, reason).catch(() => false);
-    }).finally(() => {
+    const settled = this.#workerCompletes.has(job.queue)
+      ? this.#runCompleted(job, handler, controller.signal)
+      : handler(job, controller.signal).catch(async (error) => {
+        // The handler records its own outcome; when it could not (the
+        // database went away mid-way), failing the job here would leave its
+        // work (a TaskRun) unfinished with no job left to finish it. The job
+        // goes back to the queue instead, or, with no attempts left, to the
+        // reaper when its lease runs out, as a dead worker's would.
+        log.error("job handler failed", { job_id: job.id, error });
+        const reason = `the worker could not record the outcome: ${
+          String(error?.message ?? error)
+        }`;
+        await releaseJob(this.#db, job, this.id, reason).catch(() => false);
+      });
+    const done = settled.finally(() => {
       this.#running.delete(job.id);
-      this.#wake?.();
+      // Refill the slot from the local queue at once; the loop claims more.
+      this.#startHeld();
+      this.#signal();
     });
     this.#running.set(job.id, { job, controller, done });
+  }
+
+  /** Runs a handler whose job the worker finishes (see `workerCompletes`). */
+  async #runCompleted(job: Job, handler: JobHandler, signal: AbortSignal) {
+    try {
+      await handler(job, signal);
+    } catch (error) {
+      const reason = String((error as Error)?.message ?? error);
+      try {
+        if (job.attempts < job.max_attempts) {
+          const delay = Math.min(
+            RETRY_BASE_MS * 2 ** (job.attempts - 1),
+            RETRY_MAX_MS,
+          );
+          await retryJob(this.#db, job.id, reason, delay);
+        } else {
+          await failJob(this.#db, job.id, reason);
+        }
+      } catch (recordError) {
+        // Its lease runs out and the reaper re-queues it.
+        log.warn("cannot record a failed job", {
+          job_id: job.id,
+          error: recordError,
+        });
+      }
+      return;
+    }
+    // The slot frees now; the job is marked done with the next flush.
+    this.#completions.complete(job.id).catch((error) =>
+      log.warn("cannot mark a job done; it will run again", {
+        job_id: job.id,
+        error,
+      })
+    );
   }
 
   /** Aborts the running jobs that were asked to stop. */
@@ -196,7 +315,11 @@ export class Worker {
       await extendLeases(
         this.#db,
         this.id,
-        [...this.#running.keys()],
+        [
+          ...this.#running.keys(),
+          ...this.#held.map((job) => job.id),
+          ...this.#completions.pendingIds,
+        ],
         this.#options.leaseSeconds,
       );
     } catch (error) {
@@ -222,7 +345,7 @@ export class Worker {
         if (this.#onAbandoned) await this.#onAbandoned(job, LEASE_EXPIRED);
         else await failJob(this.#db, job.id, LEASE_EXPIRED);
       }
-      if (expired.length > 0) this.#wake?.();
+      if (expired.length > 0) this.#signal();
     } catch (error) {
       log.warn("cannot reap expired jobs", { error });
     }

@@ -5,6 +5,9 @@ import { HttpError, page } from "../../lib/web/mod.ts";
 import { define } from "../../lib/state.ts";
 import { getPipeline } from "../../lib/pipeline/pipeline_store.ts";
 import { listRuns } from "../../lib/engine/run_view.ts";
+import { nextOccurrence } from "../../lib/scheduler/due_occurrences.ts";
+import type { PipelineDefinition } from "../../lib/pipeline/pipeline_schema.ts";
+import { formatTime } from "../../components/format.ts";
 import { startPipelineRun } from "../../lib/engine/start_run.ts";
 import {
   type FieldError,
@@ -59,10 +62,19 @@ async function pageData(
     shared: ctx.url.searchParams.has("shared"),
     rolledBack: ctx.url.searchParams.get("rolled_back"),
     stages: stagesOf(pipeline.definition.steps),
+    schedule: scheduleView(pipeline.definition),
     /** What the run form posted (re-shown with its errors), by parameter. */
     runValues: run.values,
     runErrors: run.errors,
   };
+}
+
+/** The schedule as shown, with its next occurrence (UTC). */
+function scheduleView(definition: PipelineDefinition) {
+  const schedule = definition.schedule;
+  if (!schedule) return null;
+  const next = nextOccurrence(schedule, new Date());
+  return { ...schedule, next: next ? next.toISOString() : null };
 }
 
 export const handler = define.handlers({
@@ -135,6 +147,21 @@ export default define.page<typeof handler>(({ data, state }) => (
     {data.sharing.ownerEmail && (
       <p class="hint">
         Owner <span id="owner">{data.sharing.ownerEmail}</span>
+      </p>
+    )}
+    {data.schedule && (
+      <p class="hint" id="schedule">
+        Schedule <code>{data.schedule.cron}</code>{" "}
+        ({data.schedule.timezone}, catch-up {data.schedule.catchup}) · next run
+        {" "}
+        <span id="next-run">{formatTime(data.schedule.next)}</span> UTC
+      </p>
+    )}
+    {data.pipeline.definition.max_concurrent_runs && (
+      <p class="hint" id="max-concurrent-runs">
+        At most {data.pipeline.definition.max_concurrent_runs}{" "}
+        run{data.pipeline.definition.max_concurrent_runs === 1 ? "" : "s"}{" "}
+        at once
       </p>
     )}
     <p class="connector-links" id="pipeline-links">
