@@ -45,6 +45,10 @@ export async function openPostgresDb(
 ): Promise<Db> {
   const sql = postgres(url, {
     max: options.max ?? 10,
+    // A connection that cannot be made (the server restarting) fails its
+    // queries after this long instead of postgres.js' 30 s, so workers retry
+    // sooner; a retry starts a new connection.
+    connect_timeout: 10,
     onnotice: () => {},
     types: { bigint: bigintAsNumber },
     connection: {
