@@ -101,6 +101,31 @@ export interface WriteResult {
   alreadyLoaded?: boolean;
 }
 
+/** One SQL statement for a connector's database (an sql step). */
+export interface StatementRequest {
+  /** One statement with placeholders for `params` (`$1…` or `?`). */
+  query: string;
+  params?: unknown[];
+  /** Rows per batch handed to `onRows`. */
+  batchSize?: number;
+  /** Aborting cancels the statement on the server; its transaction rolls back. */
+  signal?: AbortSignal;
+  /**
+   * Gets the rows of a statement that returns rows (SELECT, RETURNING)
+   * while its transaction is still open: the statement commits only when
+   * this resolves, and rolls back when it throws.
+   */
+  onRows(batches: AsyncIterable<RecordBatch>): Promise<void>;
+}
+
+/** What a statement did. */
+export interface StatementResult {
+  /** Whether the statement returned rows (then given to `onRows`). */
+  returnedRows: boolean;
+  /** Rows returned, else rows inserted, updated or deleted. */
+  rowCount: number;
+}
+
 /** A connector instance bound to one configuration. */
 export interface Connector {
   /**
@@ -115,5 +140,10 @@ export interface Connector {
     batches: AsyncIterable<RecordBatch>,
     request: WriteRequest,
   ): Promise<WriteResult>;
+  /**
+   * Set by connectors with a SQL database: runs one statement in one
+   * transaction (a failure leaves the database as it was).
+   */
+  execute?(request: StatementRequest): Promise<StatementResult>;
   close(): Promise<void>;
 }

@@ -17,6 +17,10 @@ import type { EngineDeps } from "./engine/engine_deps.ts";
 import { RunEventHub } from "./engine/run_events.ts";
 import { movedDestination } from "./connector/credential_destination.ts";
 import { recordAudit } from "./audit/audit_log.ts";
+import {
+  SandboxPool,
+  sandboxPoolOptionsFromEnv,
+} from "./sandbox/sandbox_pool.ts";
 
 /** The built-in CSV connector reading uploads and the allowed server directories. */
 export const FILES_CONNECTOR = "files";
@@ -109,6 +113,7 @@ export async function openServices(
         return openConnector(connector.kind, merged, { db, fileRoots });
       },
       redact: (text) => redactSecrets(text, secrets),
+      sandboxes: new SandboxPool(sandboxPoolOptionsFromEnv()),
     };
     const runEvents = new RunEventHub(db);
     return {
@@ -122,6 +127,7 @@ export async function openServices(
       runEvents,
       async close() {
         await runEvents.close();
+        await engine.sandboxes?.close();
         await opened.close();
       },
     };

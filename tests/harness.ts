@@ -158,6 +158,7 @@ export async function startPlatform(
     async [Symbol.asyncDispose]() {
       for (const server of servers) await server.shutdown();
       await worker?.stop();
+      await services.engine.sandboxes?.close();
       await services.runEvents.close();
       await stopBundler();
       await t[Symbol.asyncDispose]();

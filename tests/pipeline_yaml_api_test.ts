@@ -399,7 +399,7 @@ Deno.test("PUT and DELETE /api/v1/pipelines/:id", async () => {
   );
   assert.deepEqual(invalid.errors, [{
     field: "steps.1.type",
-    message: 'must be one of "extract", "load"',
+    message: 'must be one of "extract", "load", "transform", "sql", "http"',
     line: 10,
     column: 11,
   }]);

@@ -10,6 +10,8 @@ import type {
   DiscoveredTable,
   ReadRequest,
   RecordBatch,
+  StatementRequest,
+  StatementResult,
   WriteRequest,
   WriteResult,
 } from "../types.ts";
@@ -18,6 +20,7 @@ import { toConnectorError } from "./mysql_errors.ts";
 import { readSql, streamBatches } from "./mysql_reader.ts";
 import { discoverTables } from "./mysql_schema.ts";
 import { writeBatches } from "./mysql_writer.ts";
+import { executeStatement } from "./mysql_statement.ts";
 
 /** Options for {@linkcode MysqlConnector}. */
 export interface MysqlConnectorOptions {
@@ -132,8 +135,54 @@ export class MysqlConnector implements Connector {
     }
   }
 
+  /**
+   * Runs one statement in one transaction (see mysql_statement.ts).
+   * Aborting `request.signal` kills the query (`KILL QUERY`) and drops the
+   * connection, which rolls the transaction back.
+   */
+  async execute(request: StatementRequest): Promise<StatementResult> {
+    const conn = await this.#connect();
+    const onAbort = () => {
+      this.#killQuery(conn.threadId).catch(() => {}).finally(() =>
+        conn.destroy()
+      );
+    };
+    request.signal?.addEventListener("abort", onAbort);
+    let finished = false;
+    try {
+      if ((request.params ?? []).length > 0) {
+        // As in read(): values are sent escaped with backslashes.
+        await conn.query(
+          "set session sql_mode = trim(both ',' from replace(concat(',', @@session.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))",
+        );
+      }
+      const result = await executeStatement(conn, request);
+      finished = true;
+      return result;
+    } catch (error) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw this.#error(error, `Cannot run statement on ${this.#where}`);
+    } finally {
+      request.signal?.removeEventListener("abort", onAbort);
+      // Failed: closing the connection rolls back what is still open.
+      if (finished) await conn.end().catch(() => conn.destroy());
+      else conn.destroy();
+    }
+  }
+
   /** Nothing to release: connections live only as long as one verb. */
   async close(): Promise<void> {}
+
+  // Stops the query running on connection `threadId` from a second one.
+  async #killQuery(threadId: number | null): Promise<void> {
+    if (threadId === null) return;
+    const killer = await this.#connect();
+    try {
+      await killer.query(`kill query ${Number(threadId)}`);
+    } finally {
+      await killer.end().catch(() => killer.destroy());
+    }
+  }
 
   async #connect(): Promise<mysql.Connection> {
     const c = this.#config;

@@ -87,7 +87,13 @@ export function columnsOfFields(fields: MysqlField[]): Column[] {
 export async function* streamBatches(
   connection: Connection,
   sql: string,
-  options: { values?: unknown[]; batchSize?: number; signal?: AbortSignal },
+  options: {
+    values?: unknown[];
+    batchSize?: number;
+    signal?: AbortSignal;
+    /** Gets the status of a statement that returns no rows (an UPDATE). */
+    onStatus?: (status: { affectedRows: number }) => void;
+  },
 ): AsyncGenerator<RecordBatch> {
   const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let columns: Column[] = [];
@@ -107,11 +113,17 @@ export async function* streamBatches(
     values: options.values,
     rowsAsArray: true,
   });
-  query.on("fields", (fields: MysqlField[]) => {
+  query.on("fields", (fields: MysqlField[] | undefined) => {
+    // A statement that returns no rows (an UPDATE) announces no fields.
+    if (!fields) return;
     columns = columnsOfFields(fields);
     convert = rowConverter(fields);
   });
   query.on("result", (row: unknown) => {
+    if (!convert && !Array.isArray(row)) {
+      options.onStatus?.(row as { affectedRows: number });
+      return;
+    }
     current.push(row as unknown[]);
     if (current.length >= size) {
       ready.push(current);

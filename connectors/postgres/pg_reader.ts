@@ -77,37 +77,65 @@ export function readFromDb(
     params?: unknown[];
   },
 ): AsyncGenerator<RecordBatch> {
-  const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const params = options.params ?? [];
   const filtered = withCursor(text, options.cursor, params);
   return pull<RecordBatch>((emit) =>
     db.transaction(async (tx) => {
       await tx.query(`set local search_path to ${quoteIdent(options.schema)}`);
-      const pgColumns = await describeWithView(tx, text, params);
-      const columns = toColumns(pgColumns);
-      const select = pgColumns.map((c) =>
-        `${selectExpression(c.name, c.pgType)} as ${quoteIdent(c.name)}`
-      ).join(", ");
-      await tx.query(
-        `declare etl_read no scroll cursor for select ${select} from (${filtered.text}) q`,
-        filtered.params,
-      );
-      const names = pgColumns.map((c) => c.name);
-      const convert = converters(pgColumns);
-      for (let first = true;; first = false) {
-        options.signal?.throwIfAborted();
-        const objects = await tx.query(`fetch forward ${size} from etl_read`);
-        if (objects.length === 0 && !first) break;
-        const rows = objects.map((object) =>
-          convert(names.map((n) => object[n]))
-        );
-        // The first batch goes out even when empty: it carries the columns.
-        if (!await emit({ columns, rows })) break;
-        if (objects.length < size) break;
+      const batches = readCursor(tx, text, {
+        ...options,
+        params,
+        select: filtered.text,
+        selectParams: filtered.params,
+      });
+      for await (const batch of batches) {
+        if (!await emit(batch)) break;
       }
-      await tx.query("close etl_read");
     })
   );
+}
+
+/**
+ * Streams `text` inside the open transaction `tx` through a cursor
+ * (`declare … fetch n`), `size` rows at a time; the first batch goes out
+ * even when empty, as it carries the columns. `select` (default `text`) is
+ * what is fetched, e.g. `text` filtered by an incremental cursor.
+ */
+export async function* readCursor(
+  tx: Queryable,
+  text: string,
+  options: {
+    batchSize?: number;
+    signal?: AbortSignal;
+    params?: unknown[];
+    select?: string;
+    selectParams?: unknown[];
+  },
+): AsyncGenerator<RecordBatch> {
+  const size = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const params = options.params ?? [];
+  const pgColumns = await describeWithView(tx, text, params);
+  const columns = toColumns(pgColumns);
+  const select = pgColumns.map((c) =>
+    `${selectExpression(c.name, c.pgType)} as ${quoteIdent(c.name)}`
+  ).join(", ");
+  await tx.query(
+    `declare etl_read no scroll cursor for select ${select} from (${
+      options.select ?? text
+    }) q`,
+    options.selectParams ?? params,
+  );
+  const names = pgColumns.map((c) => c.name);
+  const convert = converters(pgColumns);
+  for (let first = true;; first = false) {
+    options.signal?.throwIfAborted();
+    const objects = await tx.query(`fetch forward ${size} from etl_read`);
+    if (objects.length === 0 && !first) break;
+    const rows = objects.map((object) => convert(names.map((n) => object[n])));
+    yield { columns, rows };
+    if (objects.length < size) break;
+  }
+  await tx.query("close etl_read");
 }
 
 /** Reads through a user's server with a postgres.js cursor. */

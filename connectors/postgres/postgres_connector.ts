@@ -10,6 +10,8 @@ import type {
   DiscoveredTable,
   ReadRequest,
   RecordBatch,
+  StatementRequest,
+  StatementResult,
   WriteRequest,
   WriteResult,
 } from "../types.ts";
@@ -19,6 +21,7 @@ import { readFromDb, readFromServer, readSql } from "./pg_reader.ts";
 import { columnTypeFromPg } from "./pg_types.ts";
 import { writeBatches } from "./pg_writer.ts";
 import { LOAD_MARKER_TABLE } from "./pg_load_marker.ts";
+import { executeStatement } from "./pg_statement.ts";
 import { openServerPool } from "./server_db.ts";
 import { poolDb } from "../../lib/db/postgres_db.ts";
 
@@ -170,6 +173,19 @@ export class PostgresConnector implements Connector {
       schema: this.#schema,
       secrets: this.#secrets,
     });
+  }
+
+  /**
+   * Runs one statement (search path: the configured schema) in one
+   * transaction; see pg_statement.ts.
+   */
+  async execute(request: StatementRequest): Promise<StatementResult> {
+    try {
+      return await executeStatement(this.#db, request, this.#schema);
+    } catch (error) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw this.#error(error, `Cannot run statement on ${this.#where}`);
+    }
   }
 
   /** Ends the pool of a server connection; the warehouse's Db stays open. */

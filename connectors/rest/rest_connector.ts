@@ -27,6 +27,16 @@ import {
 /** Records per batch when the read request does not say. */
 export const DEFAULT_BATCH_SIZE = 1000;
 
+/** One request of an http step through a REST connector. */
+export interface ApiCall {
+  method: string;
+  /** Absolute, or relative to the connector's URL. */
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
 /** Options for {@linkcode RestConnector}; tests replace the clock. */
 export interface RestConnectorOptions {
   /** Waits before retries and for the rate limit (default: real timers). */
@@ -157,6 +167,81 @@ export class RestConnector implements Connector {
         "REST API connector cannot write: it is a source only",
       ),
     );
+  }
+
+  /**
+   * Sends one request (an http step's) with this API's headers, static query
+   * and credentials. The URL resolves against the connector's URL and must
+   * stay on its origin: the credentials are bound to it. Redirects are not
+   * followed, so they cannot carry the credentials elsewhere either. No
+   * retries here: the step's own `retries` apply.
+   */
+  async call(call: ApiCall): Promise<Response> {
+    const config = this.#config;
+    const base = new URL(config.url);
+    let url: URL;
+    try {
+      url = new URL(call.url, base);
+    } catch {
+      throw new ConnectorError(
+        `Cannot call ${JSON.stringify(this.redact(call.url))}: not a URL`,
+      );
+    }
+    if (url.origin !== base.origin) {
+      throw new ConnectorError(
+        `Cannot call ${
+          JSON.stringify(this.#client.show(url))
+        }: a REST connector's credentials are only sent to its own origin ${base.origin}; use a URL on it or no connector`,
+      );
+    }
+    const template = this.#template();
+    for (
+      const [name, value] of Object.entries({
+        ...config.query,
+        ...template.authQuery,
+      })
+    ) {
+      url.searchParams.set(name, value);
+    }
+    const headers = new Headers(call.headers);
+    for (const [name, value] of template.headers) {
+      // The step's own Accept wins; the connector's headers and auth do not yield.
+      if (name === "accept" && headers.has(name)) continue;
+      if (name === "content-type") continue;
+      headers.set(name, value);
+    }
+    const timeout = AbortSignal.timeout(config.timeout_seconds * 1000);
+    try {
+      return await fetch(url, {
+        method: call.method,
+        headers,
+        body: call.body,
+        redirect: "manual",
+        signal: call.signal ? AbortSignal.any([call.signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      const reason = timeout.aborted
+        ? `no response after ${config.timeout_seconds} s`
+        : error instanceof Error
+        ? error.message
+        : String(error);
+      throw new ConnectorError(
+        `Cannot call ${JSON.stringify(this.#client.show(url))}: ${
+          this.redact(reason)
+        }`,
+      );
+    }
+  }
+
+  /** `text` without this connector's secrets. */
+  redact(text: string): string {
+    return this.#client.redact(text);
+  }
+
+  /** `url` as it may be shown (API key hidden, secrets redacted). */
+  show(url: URL): string {
+    return this.#client.show(url);
   }
 
   /** Nothing to release: each request stands alone. */

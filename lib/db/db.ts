@@ -12,6 +12,8 @@ export interface Queryable {
     sql: string,
     params?: unknown[],
   ): Promise<T[]>;
+  /** Runs one statement and returns how many rows it changed or returned. */
+  execute(sql: string, params?: unknown[]): Promise<number>;
   /**
    * Runs `COPY … FROM STDIN` fed by `source` (COPY text or CSV format, as the
    * statement says). The source is consumed as a stream: memory stays

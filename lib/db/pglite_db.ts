@@ -16,6 +16,10 @@ function queryable(pg: PgliteLike): Queryable {
       const result = await pg.query<T>(sql, params);
       return result.rows;
     },
+    async execute(sql: string, params: unknown[] = []): Promise<number> {
+      const result = await pg.query(sql, params);
+      return result.affectedRows ?? result.rows.length;
+    },
     copyFrom(sql, source) {
       return copyInSlices(pg, sql, source);
     },

@@ -24,6 +24,11 @@ function queryable(sql: Sql): Queryable {
       // A plain array, as PGlite returns, not postgres.js's Result subclass.
       return Array.from(rows) as unknown as T[];
     },
+    async execute(text: string, params: unknown[] = []): Promise<number> {
+      // deno-lint-ignore no-explicit-any
+      const result = await sql.unsafe(text, params as any[]);
+      return result.count ?? result.length;
+    },
     copyFrom(text, source) {
       return copyIn(sql, text, source);
     },

@@ -3,6 +3,7 @@
 
 import type { Db } from "../db/db.ts";
 import type { Connector } from "../../connectors/types.ts";
+import type { SandboxPool } from "../sandbox/sandbox_pool.ts";
 
 /** Which TaskRun opens a connector: the secret.use audit event names it. */
 export interface ConnectorUse {
@@ -30,4 +31,6 @@ export interface EngineDeps {
   ): Promise<Connector>;
   /** Removes secrets from text before it is stored or shown. */
   redact(text: string): string;
+  /** Warm sandbox hosts for transform steps (none: each starts cold). */
+  sandboxes?: SandboxPool;
 }

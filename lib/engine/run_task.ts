@@ -19,6 +19,9 @@ import { announceRun } from "./run_events.ts";
 import { admitWaitingRuns, enqueueTask } from "./start_run.ts";
 import { runExtractStep } from "./steps/extract_step.ts";
 import { runLoadStep } from "./steps/load_step.ts";
+import { runTransformStep } from "./steps/transform_step.ts";
+import { runSqlStep } from "./steps/sql_step.ts";
+import { runHttpStep } from "./steps/http_step.ts";
 import type { StepContext, StepResult } from "./steps/step_context.ts";
 import { appendTaskLog } from "./task_log.ts";
 import { advanceCursors } from "./extract_cursor.ts";
@@ -366,6 +369,12 @@ function runStep(ctx: StepContext): Promise<StepResult> {
       return runExtractStep(ctx);
     case "load":
       return runLoadStep(ctx);
+    case "transform":
+      return runTransformStep(ctx);
+    case "sql":
+      return runSqlStep(ctx);
+    case "http":
+      return runHttpStep(ctx);
   }
 }
 

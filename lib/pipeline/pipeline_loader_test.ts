@@ -32,7 +32,7 @@ Deno.test("loadPipelineText() returns the definition with defaults and keeps the
   const result = loadPipelineText(YAML, "yaml");
   assert.ok(result.ok);
   assert.equal(result.definition.description, "");
-  assert.deepEqual(result.definition.steps[1].config, {
+  assert.deepEqual((result.definition.steps[1] as { config: unknown }).config, {
     table: "sales",
     mode: "append",
   });
@@ -115,7 +115,8 @@ Deno.test("loadPipelineText() names a missing field at the map that lacks it", (
   const untyped = YAML.replace("    type: extract\n", "");
   assert.deepEqual(errorsOf(untyped), [{
     field: "steps.0.type",
-    message: 'missing required field "type" (one of "extract", "load")',
+    message:
+      'missing required field "type" (one of "extract", "load", "transform", "sql", "http")',
     line: 3,
     column: 5,
   }]);
@@ -125,7 +126,7 @@ Deno.test("loadPipelineText() reports an unknown step type at its value", () => 
   const text = YAML.replace("type: extract", "type: extrakt");
   assert.deepEqual(errorsOf(text), [{
     field: "steps.0.type",
-    message: 'must be one of "extract", "load"',
+    message: 'must be one of "extract", "load", "transform", "sql", "http"',
     line: 4,
     column: 11,
   }]);

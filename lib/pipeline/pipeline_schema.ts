@@ -1,8 +1,7 @@
 // The pipeline definition (DESIGN.md "Contracts"): one zod schema that the
 // API, the YAML loader, the forms, the JSON Schema and the OpenAPI document
 // all reuse. Every problem is a zod issue at a precise path, so the YAML
-// loader can point at its line. Extract and load steps run today; transform,
-// sql, http and check steps arrive with the execution engine.
+// loader can point at its line.
 
 import { MAX_DURATION_MS, parseDuration } from "./duration.ts";
 import { z } from "zod";
@@ -113,10 +112,103 @@ export const loadStepSchema = z.object({
   }),
 }).strict();
 
+/** Runs TypeScript or JavaScript over the rows of the step it needs, in a sandbox. */
+export const transformStepSchema = z.object({
+  ...stepBase,
+  type: z.literal("transform").describe(
+    "Runs TypeScript or JavaScript over the rows of the step it needs, in a sandbox",
+  ).meta({ examples: ["transform"] }),
+  language: z.enum(["typescript", "javascript"]).default("typescript")
+    .describe("Language of code").meta({ examples: ["typescript"] }),
+  mode: z.enum(["row", "batch"]).default("row").describe(
+    "row: the default export is fn(row, ctx) and returns a row, an array of rows, or null/undefined to drop it; batch: fn(rows, ctx) returns the output rows",
+  ).meta({ examples: ["row", "batch"] }),
+  code: z.string().min(1).max(1024 * 1024).describe(
+    "A module whose default export is the function; ctx has params, log(message) and run { id, pipeline, scheduled_date }; no imports of remote modules",
+  ).meta({
+    examples: [
+      "export default (row, ctx) => ({ ...row, total: row.qty * row.price })",
+    ],
+  }),
+  allow_net: z.array(
+    z.string().regex(
+      /^([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:\d{1,5})?$/i,
+      "must be a host name or address, with an optional :port",
+    ),
+  ).max(100).default([]).describe(
+    "Hosts the code may fetch (host or host:port); no network otherwise",
+  ).meta({ examples: [["api.example.com", "127.0.0.1:8080"]] }),
+  memory_mb: z.number().int().min(32).max(4096).optional().describe(
+    "Heap limit of the sandbox in MB (default 512, or ETL_SANDBOX_MEMORY_MB); past it the step fails with out of memory",
+  ).meta({ examples: [256] }),
+}).strict();
+
+/** Runs one SQL statement inside a connector's database, in one transaction. */
+export const sqlStepSchema = z.object({
+  ...stepBase,
+  type: z.literal("sql").describe(
+    "Runs one SQL statement inside a connector's database, in one transaction",
+  ).meta({ examples: ["sql"] }),
+  connector: nameSchema.describe(
+    "Name of a database connector (PostgreSQL, MySQL/MariaDB or warehouse)",
+  ).meta({ examples: ["warehouse", "shop_pg"] }),
+  query: z.string().min(1).max(1_000_000).describe(
+    "One statement; {{ params.x }} and {{ run.* }} are bound as values, never pasted. Rows it returns (SELECT, RETURNING) become the step's output",
+  ).meta({
+    examples: [
+      "insert into daily select * from orders where day = {{ params.day }}",
+      "select id, total from orders where total > {{ params.min_total }}",
+    ],
+  }),
+}).strict();
+
+/** HTTP methods an http step may send. */
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** Calls an external API; the response becomes the step's output. */
+export const httpStepSchema = z.object({
+  ...stepBase,
+  type: z.literal("http").describe(
+    "Calls an external API; the response becomes the step's output",
+  ).meta({ examples: ["http"] }),
+  connector: nameSchema.optional().describe(
+    "A REST connector whose base URL and credentials the request uses (sent only to its own origin)",
+  ).meta({ examples: ["crm_api"] }),
+  method: z.enum(HTTP_METHODS).default("GET").describe(
+    "HTTP method: GET, POST, PUT, PATCH or DELETE",
+  ).meta({ examples: ["POST"] }),
+  url: z.string().min(1).max(8192).describe(
+    "Absolute http(s) URL, or with a connector a path relative to its URL; may use templates",
+  ).meta({
+    examples: [
+      "https://api.example.com/v1/orders?day={{ params.day }}",
+      "/v1/refresh",
+    ],
+  }),
+  headers: z.record(z.string().min(1), z.string()).default({}).describe(
+    "Request headers; values may use templates",
+  ).meta({ examples: [{ "X-Request-Source": "etl" }] }),
+  body: z.union([
+    z.string(),
+    // z.json() is recursive: the OpenAPI document cannot inline it.
+    z.array(z.unknown()),
+    z.record(z.string(), z.unknown()),
+  ]).optional().describe(
+    "Request body: a string sent as is, or JSON (object or array) sent as application/json; strings inside may use templates",
+  ).meta({ examples: [{ day: "{{ params.day }}", full: true }] }),
+  expect_status: z.array(z.number().int().min(100).max(599)).min(1).optional()
+    .describe("Statuses that count as success; default: any 2xx").meta({
+      examples: [[200, 201]],
+    }),
+}).strict();
+
 /** One step of a pipeline. */
 export const stepSchema = z.discriminatedUnion("type", [
   extractStepSchema,
   loadStepSchema,
+  transformStepSchema,
+  sqlStepSchema,
+  httpStepSchema,
 ]);
 
 /** A typed run parameter. */
@@ -288,14 +380,14 @@ export const pipelineSchema = z.object({
       }
     });
     if (
-      step.type === "load" && Array.isArray(step.needs) &&
-      step.needs.length !== 1
+      (step.type === "load" || step.type === "transform") &&
+      Array.isArray(step.needs) && step.needs.length !== 1
     ) {
       ctx.addIssue({
         code: "custom",
         path: ["steps", index, "needs"],
         message:
-          `load step "${step.id}" must need exactly one step to read from`,
+          `${step.type} step "${step.id}" must need exactly one step to read from`,
       });
     }
   });
@@ -332,6 +424,43 @@ export const pipelineSchema = z.object({
     }
   }
   steps.forEach((step, index) => {
+    // sql and http steps carry their templated settings at the top level.
+    const fields = step.type === "sql"
+      ? ["query"]
+      : step.type === "http"
+      ? ["url", "headers", "body"]
+      : [];
+    for (const field of fields) {
+      stringsIn(step[field], [], (path, text) => {
+        const at = ["steps", index, field, ...path];
+        for (const message of templateProblems(text, declared)) {
+          ctx.addIssue({ code: "custom", path: at, message });
+        }
+      });
+    }
+    if (
+      step.type === "http" && step.connector === undefined &&
+      typeof step.url === "string" && !/^(https?:\/\/|\{\{)/i.test(step.url)
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steps", index, "url"],
+        message:
+          "must be an absolute http(s) URL, or name a REST connector to be relative to",
+      });
+    }
+    if (step.type === "sql" && typeof step.query === "string") {
+      for (
+        const expression of unbindableTemplates(step.query, step.connector)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps", index, "query"],
+          message:
+            `{{ ${expression} }} is inside quotes and cannot be bound: remove the quotes`,
+        });
+      }
+    }
     if (!isRecord(step.config)) return;
     const tooDeep = stringsIn(step.config, [], (path, text) => {
       const at = ["steps", index, "config", ...path];

@@ -301,3 +301,40 @@ Deno.test("pipelineSchema: a scheduled pipeline's parameters need defaults; max_
     3,
   );
 });
+
+Deno.test("pipelineSchema checks sql and http steps at their fields", () => {
+  const result = pipelineSchema.safeParse({
+    name: "steps",
+    params: { day: { type: "date" } },
+    steps: [
+      {
+        id: "q",
+        type: "sql",
+        connector: "warehouse",
+        query:
+          "select * from t where day = '{{ params.day }}' and x = {{ params.nope }}",
+      },
+      { id: "h", type: "http", url: "/relative", method: "GET" },
+      { id: "p", type: "http", url: "https://x.test", method: "TRACE" },
+      {
+        id: "b",
+        type: "http",
+        connector: "api",
+        url: "/v1/{{ params.day }}",
+        body: { day: "{{ params.missing }}" },
+        expect_status: [200, 202],
+      },
+    ],
+  });
+  assert.equal(result.success, false);
+  const issues = result.error!.issues.map((i) => [i.path.join("."), i.message]);
+  assert.deepEqual(issues.map(([path]) => path).sort(), [
+    "steps.0.query",
+    "steps.0.query",
+    "steps.1.url",
+    "steps.2.method",
+    "steps.3.body.day",
+  ]);
+  assert.ok(issues.some(([, m]) => /inside quotes/.test(m)));
+  assert.ok(issues.some(([, m]) => /absolute http\(s\) URL/.test(m)));
+});

@@ -27,6 +27,29 @@ export class UnknownConnectorError extends Error {
   }
 }
 
+/**
+ * Thrown when a step's connector is of a kind the step cannot use (an sql
+ * step on a REST API); reported like an unknown connector, at its line.
+ */
+export class ConnectorKindError extends UnknownConnectorError {
+  constructor(stepIndex: number, connector: string, need: string) {
+    super(stepIndex, connector);
+    this.message = `step ${
+      stepIndex + 1
+    } uses connector "${connector}", which is not ${need}`;
+    this.name = "ConnectorKindError";
+  }
+}
+
+// The connector kinds a step type needs, and how to say so.
+const KINDS_FOR: Record<string, { kinds: string[]; need: string }> = {
+  sql: {
+    kinds: ["postgres", "mysql", "warehouse"],
+    need: "a SQL database (PostgreSQL, MySQL/MariaDB or warehouse)",
+  },
+  http: { kinds: ["rest"], need: "a REST API connector" },
+};
+
 /** What a save did (or, in a dry run, would do). */
 export type SaveAction = "create" | "update" | "unchanged";
 
@@ -142,8 +165,8 @@ async function saveIn(
   if (problem) throw problem;
   const connectorIds = await tx.query<{ id: number }>(
     `select c.id from unnest($1::text[]) with ordinality as s(name, n)
-     join connector c on c.name = s.name order by s.n`,
-    [definition.steps.map((step) => step.connector)],
+     left join connector c on c.name = s.name order by s.n`,
+    [definition.steps.map((step) => stepConnector(step) ?? null)],
   );
   const existing = await findTarget(tx, definition, options);
   // Saving under an existing name edits that pipeline: only if allowed.
@@ -202,8 +225,8 @@ async function saveIn(
         step.id,
         step.type,
         step.needs,
-        connectorIds[position].id,
-        JSON.stringify(step.config),
+        connectorIds[position]?.id ?? null,
+        JSON.stringify("config" in step ? step.config : {}),
         position,
       ],
     );
@@ -281,30 +304,37 @@ function canonicalJson(value: unknown): string {
  */
 export async function connectorProblems(
   db: Queryable,
-  steps: readonly { connector?: unknown }[],
+  steps: readonly { connector?: unknown; type?: unknown }[],
   author: Principal | null,
 ): Promise<(UnknownConnectorError | ConnectorAccessError)[]> {
   const names = [
     ...new Set(
-      steps.map((step) => step.connector).filter((name) =>
-        typeof name === "string"
-      ),
+      steps.map(stepConnector).filter((name) => typeof name === "string"),
     ),
   ] as string[];
   const rows = names.length === 0 ? [] : await db.query<
-    { id: number; name: string; builtin: boolean }
+    { id: number; name: string; builtin: boolean; kind: string }
   >(
-    "select id, name, builtin from connector where name = any($1::text[])",
+    "select id, name, builtin, kind from connector where name = any($1::text[])",
     [names],
   );
   const byName = new Map(rows.map((row) => [row.name, row]));
   const usable = new Map<string, boolean>();
   const problems: (UnknownConnectorError | ConnectorAccessError)[] = [];
   for (const [index, step] of steps.entries()) {
-    if (typeof step.connector !== "string") continue;
-    const row = byName.get(step.connector);
+    const name = stepConnector(step);
+    if (typeof name !== "string") continue;
+    const row = byName.get(name);
     if (!row) {
-      problems.push(new UnknownConnectorError(index, step.connector));
+      problems.push(new UnknownConnectorError(index, name));
+      continue;
+    }
+    const needed = typeof step.type === "string" &&
+        Object.hasOwn(KINDS_FOR, step.type)
+      ? KINDS_FOR[step.type]
+      : undefined;
+    if (needed && !needed.kinds.includes(row.kind)) {
+      problems.push(new ConnectorKindError(index, name, needed.need));
       continue;
     }
     // A pipeline uses its connectors' credentials whenever it runs: its
@@ -318,7 +348,7 @@ export async function connectorProblems(
       );
     }
     if (!usable.get(row.name)) {
-      problems.push(new ConnectorAccessError(index, step.connector));
+      problems.push(new ConnectorAccessError(index, name));
     }
   }
   return problems;
@@ -375,4 +405,9 @@ export async function listPipelines(db: Queryable): Promise<PipelineRecord[]> {
   return await db.query<PipelineRecord>(
     `${SELECT_PIPELINE} order by p.updated_at desc, p.id desc`,
   );
+}
+
+// Steps that use no connector (transform) have no `connector` field.
+function stepConnector(step: object): unknown {
+  return (step as { connector?: unknown }).connector;
 }

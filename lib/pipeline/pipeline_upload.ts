@@ -177,14 +177,19 @@ function connectorErrors(
   );
 }
 
-function stepsOf(data: unknown): { connector?: unknown }[] | undefined {
+function stepsOf(
+  data: unknown,
+): { connector?: unknown; type?: unknown }[] | undefined {
   if (typeof data !== "object" || data === null) return undefined;
   const steps = (data as { steps?: unknown }).steps;
   if (!Array.isArray(steps)) return undefined;
   // Past the schema's limit the schema already says enough.
   return steps.slice(0, 200).map((step) =>
     typeof step === "object" && step !== null
-      ? { connector: (step as { connector?: unknown }).connector }
+      ? {
+        connector: (step as { connector?: unknown }).connector,
+        type: (step as { type?: unknown }).type,
+      }
       : {}
   );
 }

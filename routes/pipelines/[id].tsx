@@ -245,10 +245,10 @@ export default define.page<typeof handler>(({ data, state }) => (
             <td>{stage + 1}</td>
             <td>{step.id}</td>
             <td>{step.type}</td>
-            <td>{step.connector}</td>
+            <td>{"connector" in step ? step.connector : "—"}</td>
             <td>{step.needs.join(", ") || "—"}</td>
             <td>
-              <code>{JSON.stringify(step.config)}</code>
+              <code>{JSON.stringify(stepSettings(step))}</code>
             </td>
           </tr>
         ))}
@@ -342,4 +342,17 @@ function stagesOf<T extends { id: string; needs: string[] }>(
   return levels.flatMap((ids, stage) =>
     ids.map((id) => ({ step: byId.get(id)!, stage }))
   );
+}
+
+// What a step is set to do: its config, or (sql, http) its own fields.
+function stepSettings(step: { type: string }): unknown {
+  if ("config" in step) return step.config;
+  const {
+    id: _id,
+    type: _type,
+    needs: _needs,
+    connector: _connector,
+    ...rest
+  } = step as Record<string, unknown>;
+  return rest;
 }

@@ -14,6 +14,7 @@ import {
 import { loadRunContext, usesTemplates } from "../run_context.ts";
 import { renderConfig } from "../../pipeline/template.ts";
 import { crashPoint } from "../crash_point.ts";
+import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
 
 /**
  * Runs a load step from its input's staged dataset, or from `streamed`
@@ -27,8 +28,9 @@ export async function runLoadStep(
   if (!input && !streamed) {
     throw new Error(`Cannot load: step "${ctx.step.id}" has no input dataset`);
   }
+  const step = ctx.step as Extract<StepDefinition, { type: "load" }>;
   type LoadConfig = { table: string; mode: WriteMode; keys?: string[] };
-  let config = ctx.step.config as LoadConfig;
+  let config = step.config as LoadConfig;
   if (usesTemplates(config)) {
     config = renderConfig(
       config,
@@ -36,7 +38,7 @@ export async function runLoadStep(
     );
   }
   const connector = await ctx.deps.openConnector(
-    ctx.step.connector,
+    step.connector,
     {},
     connectorUse(ctx),
   );
@@ -45,7 +47,7 @@ export async function runLoadStep(
       "info",
       `loading ${
         input ? `${input.rowCount} rows` : "rows as they are read"
-      } into "${config.table}" (${config.mode}) on connector "${ctx.step.connector}"`,
+      } into "${config.table}" (${config.mode}) on connector "${step.connector}"`,
     );
     const result = await connector.write(streamed ?? readDataset(input!), {
       table: config.table,
