@@ -19,6 +19,8 @@ export async function startWorker(services: Services): Promise<Worker> {
   const worker = new Worker(services.db, {
     handlers: { [TASK_QUEUE]: taskJobHandler(services.engine) },
     concurrency: Number(Deno.env.get("ETL_WORKER_CONCURRENCY") ?? "4"),
+    // How long a dead worker's jobs wait before the reaper re-queues them.
+    leaseSeconds: positiveEnv("ETL_LEASE_SECONDS", 30),
     onAbandoned: (job) =>
       abandonTask(
         services.engine,
@@ -29,6 +31,18 @@ export async function startWorker(services: Services): Promise<Worker> {
   });
   await worker.start();
   return worker;
+}
+
+function positiveEnv(name: string, fallback: number): number {
+  const text = Deno.env.get(name);
+  if (!text) return fallback;
+  const value = Number(text);
+  if (!(value > 0)) {
+    throw new Error(
+      `Cannot start: ${name} "${text}" is not a positive number of seconds, e.g. ${fallback}`,
+    );
+  }
+  return value;
 }
 
 async function main() {

@@ -85,12 +85,20 @@ export interface WriteRequest {
   keys?: string[];
   /** Create the table when it does not exist (default true). */
   create?: boolean;
+  /**
+   * Makes the load idempotent: a database target records this id in its
+   * load marker table in the same transaction as the rows, and a second
+   * write with the same id writes nothing (the engine passes one per TaskRun).
+   */
+  loadId?: string;
   signal?: AbortSignal;
 }
 
 /** Result of `write()`. */
 export interface WriteResult {
   rowsWritten: number;
+  /** True when `loadId` was already loaded: `rowsWritten` is what that load wrote. */
+  alreadyLoaded?: boolean;
 }
 
 /** One SQL statement for a connector's database (an sql step). */

@@ -35,6 +35,8 @@ export interface TestUser {
 export interface Platform {
   services: Services;
   dataDir: string;
+  /** The test database's URL on the postgres backend (for worker processes). */
+  databaseUrl?: string;
   /** The admin every platform starts with. */
   admin: TestUser;
   /** Fetches as the admin (pass an `authorization` header to act otherwise, "" for nobody). */
@@ -52,7 +54,12 @@ export interface Platform {
 
 /** Starts the platform for a test: `await using p = await startPlatform()`. */
 export async function startPlatform(
-  options: { fileRoots?: string[]; trustProxy?: boolean } = {},
+  options: {
+    fileRoots?: string[];
+    trustProxy?: boolean;
+    /** Run no worker in this process (tests that start worker processes). */
+    worker?: boolean;
+  } = {},
 ): Promise<Platform> {
   const t = await testDb();
   const dataDir = await Deno.makeTempDir({ prefix: "etl_test_" });
@@ -67,7 +74,9 @@ export async function startPlatform(
   });
   const app = await createApp(services);
   const handler = app.handler();
-  const worker = await startWorker(services);
+  const worker = options.worker === false
+    ? undefined
+    : await startWorker(services);
   const servers: Deno.HttpServer[] = [];
   const fetchAs =
     (token: string | null) => (path: string, init?: RequestInit) => {
@@ -118,6 +127,7 @@ export async function startPlatform(
   return {
     services,
     dataDir,
+    databaseUrl: t.url,
     admin,
     fetch: admin.fetch,
     createUser: createTestUser,
@@ -150,7 +160,7 @@ export async function startPlatform(
     },
     async [Symbol.asyncDispose]() {
       for (const server of servers) await server.shutdown();
-      await worker.stop();
+      await worker?.stop();
       await services.engine.sandboxes?.close();
       await services.runEvents.close();
       await stopBundler();

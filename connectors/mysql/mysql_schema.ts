@@ -4,6 +4,7 @@
 import type { Connection } from "mysql2/promise";
 import type { DiscoveredTable } from "../types.ts";
 import { columnTypeFromMysql } from "./mysql_types.ts";
+import { LOAD_MARKER_TABLE } from "./mysql_load_marker.ts";
 
 /** A write target as the writer needs it. */
 export interface TargetTable {
@@ -19,7 +20,7 @@ interface ColumnRow {
   column_type: string;
 }
 
-/** Tables and views of the connection's database with their columns. */
+/** Tables and views of the connection's database with their columns (not the load marker). */
 export async function discoverTables(
   conn: Connection,
 ): Promise<DiscoveredTable[]> {
@@ -27,8 +28,9 @@ export async function discoverTables(
     `select table_schema, table_name as table_name, column_name as column_name,
             data_type as data_type, column_type as column_type
        from information_schema.columns
-      where table_schema = database()
+      where table_schema = database() and table_name <> ?
       order by table_name, ordinal_position`,
+    [LOAD_MARKER_TABLE],
   );
   const json = await jsonColumns(conn);
   const tables = new Map<string, DiscoveredTable>();

@@ -16,6 +16,11 @@ import { toConnectorError } from "./mysql_errors.ts";
 import { quoteMysqlIdent as q } from "./mysql_reader.ts";
 import { describeTarget, type TargetTable } from "./mysql_schema.ts";
 import { mysqlTypeOf, toMysqlValue } from "./mysql_types.ts";
+import {
+  claimLoad,
+  ensureMarkerTable,
+  recordLoad,
+} from "./mysql_load_marker.ts";
 
 /** A write request with what error messages need. */
 export interface MysqlWriteRequest extends WriteRequest {
@@ -71,8 +76,17 @@ export async function writeBatches(
       load.created = true;
     }
     checkTarget(target, columns, keys, context, table);
+    if (request.loadId !== undefined) await ensureMarkerTable(conn);
     await conn.beginTransaction();
     begun = true;
+    if (request.loadId !== undefined) {
+      const done = await claimLoad(conn, request.loadId, table);
+      if (done !== null) {
+        await conn.rollback();
+        begun = false;
+        return { rowsWritten: done, alreadyLoaded: true };
+      }
+    }
     if (mode === "replace") await conn.query(`delete from ${q(table)}`);
     const insert = insertSql(table, columns, keys, mode === "merge");
     const convert = columns.map((c) => toMysqlValue(c.type));
@@ -110,6 +124,9 @@ export async function writeBatches(
       batch = await nextBatch(iterator, request.signal);
     }
     await flush();
+    if (request.loadId !== undefined) {
+      await recordLoad(conn, request.loadId, load.rowOffset);
+    }
     await conn.commit();
     return { rowsWritten: load.rowOffset };
   } catch (error) {

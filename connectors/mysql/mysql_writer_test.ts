@@ -262,3 +262,35 @@ test("a batch with different columns is a SchemaError", async (t) => {
     },
   );
 });
+
+test("a loadId already loaded writes nothing and reports the first load's rows", async (t) => {
+  const request = { table: "people", mode: "append" as const, loadId: "l-1" };
+  const first = await t.connector.write(
+    source([people([[1, "ann"], [2, "bob"]])]),
+    request,
+  );
+  assert.deepEqual(first, { rowsWritten: 2 });
+  const again = await t.connector.write(
+    source([people([[1, "ann"], [2, "bob"]])]),
+    request,
+  );
+  assert.deepEqual(again, { rowsWritten: 2, alreadyLoaded: true });
+  assert.deepEqual(await tableRows(t, "people"), [[1, "ann"], [2, "bob"]]);
+  const tables = (await t.connector.discover()).map((d) => d.name);
+  assert.deepEqual(tables, ["people"]);
+});
+
+test("a loadId whose load failed leaves no marker, so the retry loads", async (t) => {
+  const request = { table: "people", mode: "append" as const, loadId: "l-x" };
+  async function* failing(): AsyncGenerator<RecordBatch> {
+    yield people([[1, "ann"]]);
+    throw new Error("source broke");
+  }
+  await assert.rejects(() => t.connector.write(failing(), request));
+  const retried = await t.connector.write(
+    source([people([[1, "ann"]])]),
+    request,
+  );
+  assert.deepEqual(retried, { rowsWritten: 1 });
+  assert.deepEqual(await tableRows(t, "people"), [[1, "ann"]]);
+});

@@ -14,6 +14,7 @@ import type {
 import { batchCopyText, batchRowCount } from "../../lib/dataset/copy_decode.ts";
 import { toConnectorError } from "./pg_errors.ts";
 import { pgTypeOf } from "./pg_types.ts";
+import { claimLoad, ensureMarkerTable, recordLoad } from "./pg_load_marker.ts";
 
 /** A write request aimed at one schema. */
 export interface PgWriteRequest extends WriteRequest {
@@ -21,6 +22,10 @@ export interface PgWriteRequest extends WriteRequest {
   /** Secrets to keep out of error messages. */
   secrets?: string[];
 }
+
+// The class of the advisory locks taken while creating a target table (the
+// platform's other advisory lock, the migrations', is a single bigint key).
+const CREATE_TABLE_LOCK = 7_243_002;
 
 // PGlite runs COPY from one in-memory blob per statement, so its input is
 // grouped into statements of about this many characters; knowing where each
@@ -36,6 +41,12 @@ export async function writeBatches(
   const context = `Cannot load into ${JSON.stringify(request.table)}`;
   const load = { rowOffset: 0 };
   try {
+    if (request.create !== false || request.loadId !== undefined) {
+      await ensureSchema(db, request.schema);
+    }
+    if (request.loadId !== undefined) {
+      await ensureMarkerTable(db, request.schema);
+    }
     return await db.transaction((tx) =>
       loadInTransaction(tx, db, batches, request, load)
     );
@@ -44,6 +55,30 @@ export async function writeBatches(
       secrets: request.secrets,
       rowOffset: load.rowOffset,
     });
+  }
+}
+
+/**
+ * Creates `schema` if missing, in its own statement: inside the load's
+ * transaction, two loads creating it at once would fail on the catalog's
+ * unique index. The loser of that race just finds it. An empty schema left
+ * by a load that then failed is harmless.
+ */
+export async function ensureSchema(db: Db, schema: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    const [found] = await db.query(
+      "select 1 from pg_namespace where nspname = $1",
+      [schema],
+    );
+    if (found) return;
+    try {
+      await db.query(`create schema if not exists ${quoteIdent(schema)}`);
+      return;
+    } catch (error) {
+      // 23505/42P06: created concurrently.
+      const code = (error as { code?: string }).code;
+      if (attempt >= 3 || (code !== "23505" && code !== "42P06")) throw error;
+    }
   }
 }
 
@@ -56,7 +91,16 @@ async function loadInTransaction(
 ): Promise<WriteResult> {
   const iterator = batches[Symbol.asyncIterator]();
   try {
-    return await loadFrom(tx, db, iterator, request, load);
+    const { loadId, schema, table } = request;
+    if (loadId === undefined) {
+      return await loadFrom(tx, db, iterator, request, load);
+    }
+    // First, so a second attempt reads nothing and a concurrent one waits.
+    const done = await claimLoad(tx, schema, loadId, table);
+    if (done !== null) return { rowsWritten: done, alreadyLoaded: true };
+    const result = await loadFrom(tx, db, iterator, request, load);
+    await recordLoad(tx, schema, loadId, result.rowsWritten);
+    return result;
   } finally {
     // Lets a source that did not finish (COPY failed) release its file or cursor.
     await iterator.return?.().catch(() => {});
@@ -74,20 +118,29 @@ async function loadFrom(
   const target = `${quoteIdent(schema)}.${quoteIdent(table)}`;
   const shown = JSON.stringify(table);
   const first = await nextBatch(iterator, request.signal);
-  let existing = await tableColumns(tx, target);
+  let existing = await tableColumns(tx, schema, table);
   if (first === undefined) {
     // No batch, no columns: nothing to create; replace still empties.
     if (existing && mode === "replace") await tx.query(`truncate ${target}`);
     return { rowsWritten: 0 };
   }
   const columns = first.columns;
+  if (!existing && request.create !== false) {
+    // Loads that create the same table at once would collide in the
+    // catalog: the first takes the lock and creates it, the others wait
+    // for its commit and then find the table.
+    await tx.query("select pg_advisory_xact_lock($1, hashtext($2))", [
+      CREATE_TABLE_LOCK,
+      target,
+    ]);
+    existing = await tableColumns(tx, schema, table);
+  }
   if (!existing) {
     if (request.create === false) {
       throw new SchemaError(
         `Cannot load into ${shown}: table "${schema}.${table}" does not exist and create is off`,
       );
     }
-    await tx.query(`create schema if not exists ${quoteIdent(schema)}`);
     const defs = columns.map((c) =>
       `${quoteIdent(c.name)} ${pgTypeOf(c.type)}`
     );
@@ -137,22 +190,26 @@ async function loadFrom(
   return { rowsWritten: rows };
 }
 
-// Column names of `target`, or undefined when it does not exist.
+// Column names of `schema`.`table`, or undefined when it does not exist.
+// Plain queries on the catalog, not to_regclass(): those see a table that
+// another load committed while this one waited for the create lock, where
+// to_regclass() may still answer from this session's cache that it is missing.
 async function tableColumns(
   tx: Queryable,
-  target: string,
+  schema: string,
+  table: string,
 ): Promise<Set<string> | undefined> {
-  const [found] = await tx.query<{ oid: string | null }>(
-    "select to_regclass($1)::text as oid",
-    [target],
+  const rows = await tx.query<{ name: string | null }>(
+    `select a.attname as name
+       from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       left join pg_attribute a
+         on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+      where n.nspname = $1 and c.relname = $2`,
+    [schema, table],
   );
-  if (!found?.oid) return undefined;
-  const rows = await tx.query<{ name: string }>(
-    `select attname as name from pg_attribute
-      where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`,
-    [target],
-  );
-  return new Set(rows.map((row) => row.name));
+  if (rows.length === 0) return undefined;
+  return new Set(rows.flatMap((row) => row.name === null ? [] : [row.name]));
 }
 
 // Merge loads into a temporary copy of the target first; a row counter

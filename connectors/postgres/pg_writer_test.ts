@@ -319,4 +319,65 @@ for (const flavour of flavours) {
       ["9007199254740993", null, null, null, null, null, null, null],
     ]);
   });
+
+  test("write() with a loadId already loaded writes nothing and reports the first load's rows", async (t) => {
+    const request = {
+      table: "items",
+      mode: "append" as const,
+      loadId: "load-1",
+    };
+    const first = await t.connector.write(
+      source([batch([[1, "a"], [2, "b"]])]),
+      request,
+    );
+    assert.deepEqual(first, { rowsWritten: 2 });
+    // A re-delivered job: the same load again must not duplicate rows.
+    const again = await t.connector.write(
+      source([batch([[1, "a"], [2, "b"]])]),
+      request,
+    );
+    assert.deepEqual(again, { rowsWritten: 2, alreadyLoaded: true });
+    assert.deepEqual(await rowsOf(t, "items"), [[1, "a"], [2, "b"]]);
+    // Another load id is another load; the marker stays out of discover().
+    await t.connector.write(source([batch([[3, "c"]])]), {
+      ...request,
+      loadId: "load-2",
+    });
+    assert.deepEqual(await rowsOf(t, "items"), [[1, "a"], [2, "b"], [3, "c"]]);
+    const tables = (await t.connector.discover()).map((d) => d.name);
+    assert.deepEqual(tables, ["items"]);
+  });
+
+  test("write() with a loadId that failed leaves no marker, so the retry loads", async (t) => {
+    const request = {
+      table: "items",
+      mode: "append" as const,
+      loadId: "load-x",
+    };
+    async function* failing(): AsyncGenerator<RecordBatch> {
+      yield batch([[1, "a"]]);
+      throw new Error("source broke");
+    }
+    await assert.rejects(() => t.connector.write(failing(), request));
+    const retried = await t.connector.write(
+      source([batch([[1, "a"]])]),
+      request,
+    );
+    assert.deepEqual(retried, { rowsWritten: 1 });
+    assert.deepEqual(await rowsOf(t, "items"), [[1, "a"]]);
+  });
+
+  test("write() by two loads at once into a table that doesn't exist yet: one creates it, both load", async (t) => {
+    const results = await Promise.all(
+      ["a", "b"].map((name, i) =>
+        t.connector.write(source([batch([[i + 1, name]])]), {
+          table: "fresh",
+          mode: "append",
+          loadId: `fresh-${name}`,
+        })
+      ),
+    );
+    assert.deepEqual(results, [{ rowsWritten: 1 }, { rowsWritten: 1 }]);
+    assert.deepEqual(await rowsOf(t, "fresh"), [[1, "a"], [2, "b"]]);
+  });
 }

@@ -20,6 +20,7 @@ import { toConnectorError } from "./pg_errors.ts";
 import { readFromDb, readFromServer, readSql } from "./pg_reader.ts";
 import { columnTypeFromPg } from "./pg_types.ts";
 import { writeBatches } from "./pg_writer.ts";
+import { LOAD_MARKER_TABLE } from "./pg_load_marker.ts";
 import { executeStatement } from "./pg_statement.ts";
 import { openServerPool } from "./server_db.ts";
 import { poolDb } from "../../lib/db/postgres_db.ts";
@@ -130,16 +131,16 @@ export class PostgresConnector implements Connector {
     }
   }
 
-  /** Tables and views of the schema with their columns. */
+  /** Tables and views of the schema with their columns (not the load marker). */
   async discover(): Promise<DiscoveredTable[]> {
     let rows: { table: string; column: string; type: string }[];
     try {
       rows = await this.#db.query(
         `select table_name as table, column_name as column, data_type as type
            from information_schema.columns
-          where table_schema = $1
+          where table_schema = $1 and table_name <> $2
           order by table_name, ordinal_position`,
-        [this.#schema],
+        [this.#schema, LOAD_MARKER_TABLE],
       );
     } catch (error) {
       throw this.#error(error, `Cannot discover tables of ${this.#where}`);

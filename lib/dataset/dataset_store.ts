@@ -1,25 +1,18 @@
-// Staged step outputs. Each step writes its records as chunk files of
-// PostgreSQL COPY text lines (tab-separated, `\N` for null), so that the next
-// step can run on another worker and stream them back. A PostgreSQL target
-// streams the text as is, without parsing a value; other targets decode it
-// (copy_decode.ts). Memory stays bounded by batch size.
+// Staged step outputs: each step's records are staged as a dataset that the
+// steps needing it stream back, possibly on another worker. Where datasets
+// live is a store behind one interface, picked by the dataset's URI: a path
+// (or file: URL) is the local-directory store (local_dataset_store.ts); an
+// object store such as S3, for fleets without a shared disk, plugs in by its
+// scheme (registerDatasetStore).
 
 import type { Column, RecordBatch } from "../../connectors/types.ts";
-import {
-  batchCopyText,
-  batchRowCount,
-  CopyTextBatch,
-  lineGroups,
-} from "./copy_decode.ts";
+import { localDatasetStore } from "./local_dataset_store.ts";
 
-// A new chunk file after this many bytes keeps single files manageable.
-const CHUNK_BYTES = 64 * 1024 * 1024;
-// Rows per batch read back (the writer's batches are not remembered).
-const READ_BATCH_ROWS = 10_000;
+export { DatasetMissingError } from "./local_dataset_store.ts";
 
 /** Where a staged dataset lives and what it holds. */
 export interface StagedDataset {
-  /** Directory of the chunk files. */
+  /** The dataset's location: a directory path, or a URI of another store. */
   uri: string;
   columns: Column[];
   rowCount: number;
@@ -33,90 +26,70 @@ export interface StageOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Writes `batches` under `dir` (created; emptied first, so a re-delivered job
- * starts over instead of appending twice).
- */
-export async function stageDataset(
-  dir: string,
+/** Where staged datasets are kept. */
+export interface DatasetStore {
+  /**
+   * Writes `batches` as the dataset at `uri`, emptied first, so a
+   * re-delivered job starts over instead of appending twice.
+   */
+  stage(
+    uri: string,
+    batches: AsyncIterable<RecordBatch>,
+    options?: StageOptions,
+  ): Promise<StagedDataset>;
+  /**
+   * Streams a dataset back; an empty one still yields one batch with its
+   * columns. A dataset this process cannot reach is a DatasetMissingError.
+   */
+  read(dataset: Pick<StagedDataset, "uri" | "columns">): AsyncGenerator<
+    RecordBatch
+  >;
+  /** Removes the dataset at `uri`, or every dataset under it (a run's). */
+  drop(uri: string): Promise<void>;
+}
+
+const stores = new Map<string, DatasetStore>();
+
+/** Makes URIs `<scheme>://…` use `store` (e.g. "s3"). */
+export function registerDatasetStore(
+  scheme: string,
+  store: DatasetStore,
+): void {
+  stores.set(scheme, store);
+}
+
+/** The store of `uri`: by its scheme, the local directories for a path. */
+export function datasetStoreFor(uri: string): DatasetStore {
+  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(uri)?.[1].toLowerCase();
+  if (scheme === undefined || scheme === "file") return localDatasetStore;
+  const store = stores.get(scheme);
+  if (!store) {
+    throw new Error(
+      `Cannot use staged dataset "${uri}": no dataset store for "${scheme}://" URIs (known: local directories${
+        [...stores.keys()].map((s) => `, ${s}://`).join("")
+      })`,
+    );
+  }
+  return store;
+}
+
+/** Stages `batches` at `uri` (see {@linkcode DatasetStore.stage}). */
+export function stageDataset(
+  uri: string,
   batches: AsyncIterable<RecordBatch>,
   options: StageOptions = {},
 ): Promise<StagedDataset> {
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
-  await Deno.mkdir(dir, { recursive: true });
-  const encoder = new TextEncoder();
-  let columns: Column[] | undefined;
-  let rowCount = 0;
-  let byteCount = 0;
-  let chunkIndex = 0;
-  let chunkBytes = 0;
-  let file: Deno.FsFile | undefined;
-  try {
-    for await (const batch of batches) {
-      options.signal?.throwIfAborted();
-      columns ??= batch.columns;
-      const rows = batchRowCount(batch);
-      if (rows === 0) continue;
-      if (!file || chunkBytes >= CHUNK_BYTES) {
-        file?.close();
-        file = await Deno.open(chunkPath(dir, chunkIndex++), {
-          write: true,
-          create: true,
-          truncate: true,
-        });
-        chunkBytes = 0;
-      }
-      const text = batchCopyText(batch);
-      const bytes = typeof text === "string" ? encoder.encode(text) : text;
-      await writeAll(file, bytes);
-      chunkBytes += bytes.length;
-      byteCount += bytes.length;
-      rowCount += rows;
-      options.onProgress?.(rowCount);
-    }
-  } finally {
-    file?.close();
-  }
-  const staged = { uri: dir, columns: columns ?? [], rowCount, byteCount };
-  await Deno.writeTextFile(`${dir}/dataset.json`, JSON.stringify(staged));
-  return staged;
+  return datasetStoreFor(uri).stage(uri, batches, options);
 }
 
-/** Streams a staged dataset back as record batches, chunk by chunk. */
-export async function* readDataset(
+/** Streams a staged dataset back (see {@linkcode DatasetStore.read}). */
+export function readDataset(
   dataset: Pick<StagedDataset, "uri" | "columns">,
 ): AsyncGenerator<RecordBatch> {
-  const { columns } = dataset;
-  let yielded = false;
-  for (let index = 0;; index++) {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(chunkPath(dataset.uri, index));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) break;
-      throw error;
-    }
-    for await (const text of lineGroups(file.readable, READ_BATCH_ROWS)) {
-      yielded = true;
-      yield new CopyTextBatch(columns, text);
-    }
-  }
-  // Downstream steps still learn the columns of an empty dataset.
-  if (!yielded) yield { columns, rows: [] };
+  return datasetStoreFor(dataset.uri).read(dataset);
 }
 
-/** Removes a staged dataset's files. */
-export async function dropDataset(uri: string): Promise<void> {
-  await Deno.remove(uri, { recursive: true }).catch(() => {});
-}
-
-function chunkPath(dir: string, index: number): string {
-  return `${dir}/part-${String(index).padStart(5, "0")}.copy`;
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array) {
-  let offset = 0;
-  while (offset < bytes.length) {
-    offset += await file.write(bytes.subarray(offset));
-  }
+/** Removes a dataset or a run's datasets (see {@linkcode DatasetStore.drop}). */
+export function dropDataset(uri: string): Promise<void> {
+  return datasetStoreFor(uri).drop(uri);
 }

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { readDataset, stageDataset } from "./dataset_store.ts";
+import {
+  DatasetMissingError,
+  datasetStoreFor,
+  readDataset,
+  registerDatasetStore,
+  stageDataset,
+  type StagedDataset,
+} from "./dataset_store.ts";
+import { localDatasetStore } from "./local_dataset_store.ts";
 import type { RecordBatch } from "../../connectors/types.ts";
 
 const columns = [{ name: "id", type: "bigint" as const }, {
@@ -57,4 +65,36 @@ Deno.test("readDataset() of an empty dataset still yields its columns", async ()
   const all = await Array.fromAsync(readDataset(staged));
   assert.deepEqual(all, [{ columns, rows: [] }]);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("readDataset() of a dataset staged on another machine fails instead of reading as empty", async () => {
+  const dir = await Deno.makeTempDir();
+  await assert.rejects(
+    () => Array.fromAsync(readDataset({ uri: `${dir}/elsewhere`, columns })),
+    DatasetMissingError,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("datasetStoreFor() picks the local store for paths and names an unknown scheme", async () => {
+  assert.equal(datasetStoreFor("/tmp/x"), localDatasetStore);
+  assert.equal(datasetStoreFor("file:///tmp/x"), localDatasetStore);
+  assert.throws(
+    () => datasetStoreFor("s3://bucket/run-1/read"),
+    /no dataset store for "s3:\/\/" URIs/,
+  );
+  const staged: StagedDataset[] = [];
+  registerDatasetStore("mem", {
+    stage(uri, _batches) {
+      const dataset = { uri, columns, rowCount: 0, byteCount: 0 };
+      staged.push(dataset);
+      return Promise.resolve(dataset);
+    },
+    async *read(dataset) {
+      yield { columns: dataset.columns, rows: [] };
+    },
+    drop: () => Promise.resolve(),
+  });
+  await stageDataset("mem://run-1/read", batches(1, 1));
+  assert.deepEqual(staged.map((d) => d.uri), ["mem://run-1/read"]);
 });

@@ -3,6 +3,7 @@
 import postgres from "postgres";
 import { copyIn } from "./postgres_copy.ts";
 import { type Db, METADATA_SCHEMA, type Queryable } from "./db.ts";
+import { guardClosedSocketWrites } from "./postgres_socket_guard.ts";
 
 // int8 as a JS number, as PGlite returns it, so both backends hand the same
 // values to the rest of the code. Ids and counts stay far below 2^53.
@@ -49,6 +50,10 @@ export async function openPostgresDb(
 ): Promise<Db> {
   const sql = postgres(url, {
     max: options.max ?? 10,
+    // A connection that cannot be made (the server restarting) fails its
+    // queries after this long instead of postgres.js' 30 s, so workers retry
+    // sooner; a retry starts a new connection.
+    connect_timeout: 10,
     onnotice: () => {},
     types: { bigint: bigintAsNumber },
     connection: {
@@ -62,6 +67,7 @@ export async function openPostgresDb(
 
 /** A postgres.js pool as a `Db` (`backend` "postgres"); `close()` ends the pool. */
 export function poolDb(sql: postgres.Sql): Db {
+  guardClosedSocketWrites();
   return {
     backend: "postgres",
     ...queryable(sql),

@@ -40,6 +40,8 @@ interface TaskRow {
   pipeline_run_id: number;
   pipeline_id: number;
   step_key: string;
+  /** The id a load records in its target's load marker (idempotent loads). */
+  load_key: string;
   status: string;
   run_status: string;
   cancel_requested: boolean;
@@ -89,11 +91,14 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
       );
       const loadRef = { id: fused.task.id, runId: ref.runId };
       if (result.streamed?.ok) {
-        await finishTask(deps, job, ref, step.id, { ok: true, result });
+        // The load first: if this process dies between the two, the
+        // extract's job is re-delivered and finds its load done. The other
+        // order would leave the load RUNNING with no job to finish it.
         await finishTask(deps, null, loadRef, fused.step.id, {
           ok: true,
           result: result.streamed.result,
         });
+        await finishTask(deps, job, ref, step.id, { ok: true, result });
         return;
       }
       // The load failed on its own: it runs again, with its retry budget,
@@ -194,7 +199,17 @@ export async function abandonTask(
      from task_run where id = $1`,
     [Number(job.payload.taskRunId)],
   );
-  if (!task || TERMINAL.includes(task.status)) return;
+  if (!task || TERMINAL.includes(task.status)) {
+    await failJob(deps.db, job.id, reason);
+    return;
+  }
+  // A load streamed from this extract by a worker that died is RUNNING with
+  // no job of its own: back to PENDING, so it ends SKIPPED with the rest.
+  await deps.db.query(
+    `update task_run set status = 'PENDING', started_at = null
+     where pipeline_run_id = $1 and status = 'RUNNING' and $2 = any(needs)`,
+    [task.pipeline_run_id, task.step_key],
+  );
   await finishTask(
     deps,
     job,
@@ -228,15 +243,18 @@ async function claimStreamedLoad(
   ) {
     return undefined;
   }
-  const [row] = await deps.db.query<{ id: number }>(
+  const [row] = await deps.db.query<{ id: number; load_key: string }>(
     `update task_run set status = 'RUNNING', attempt = attempt + 1,
        started_at = now(), finished_at = null, error = null
      where pipeline_run_id = $1 and step_key = $2 and status in ('PENDING', 'RUNNING')
-     returning id`,
+     returning id, load_key::text`,
     [task.pipeline_run_id, load.id],
   );
   if (!row) return undefined;
-  return { task: { ...task, id: row.id, step_key: load.id }, step: load };
+  return {
+    task: { ...task, id: row.id, step_key: load.id, load_key: row.load_key },
+    step: load,
+  };
 }
 
 /** Puts a streamed load back to PENDING, for the normal path to take over. */
@@ -261,7 +279,8 @@ async function beginTask(
       [taskRunId],
     );
     const [task] = await tx.query<TaskRow>(
-      `select t.id, t.pipeline_run_id, r.pipeline_id, t.step_key, t.status, r.status as run_status,
+      `select t.id, t.pipeline_run_id, r.pipeline_id, t.step_key, t.load_key::text, t.status,
+         r.status as run_status,
          t.cancel_requested_at is not null as cancel_requested, v.definition
        from task_run t join pipeline_run r on r.id = t.pipeline_run_id
        join pipeline_version v on v.id = r.pipeline_version_id
@@ -317,6 +336,7 @@ async function stepContext(
     runId: task.pipeline_run_id,
     pipelineId: task.pipeline_id,
     taskRunId: task.id,
+    loadKey: task.load_key,
     inputs: inputs.map((d) => ({
       uri: d.uri,
       columns: d.columns,

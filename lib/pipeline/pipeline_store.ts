@@ -334,7 +334,7 @@ export async function connectorProblems(
       ? KINDS_FOR[step.type]
       : undefined;
     if (needed && !needed.kinds.includes(row.kind)) {
-      problems.push(new ConnectorKindError(index, step.connector, needed.need));
+      problems.push(new ConnectorKindError(index, name, needed.need));
       continue;
     }
     // A pipeline uses its connectors' credentials whenever it runs: its

@@ -233,28 +233,67 @@ export async function retryJob(
   );
 }
 
+/**
+ * Puts back in the queue a job whose handler could not record any outcome
+ * (the database went away mid-way), if it has attempts left; otherwise
+ * leaves it for the reaper once its lease runs out. Returns whether it did.
+ */
+export async function releaseJob(
+  db: Queryable,
+  job: Pick<Job, "id">,
+  workerId: string,
+  reason: string,
+): Promise<boolean> {
+  const rows = await db.query(
+    `update job set status = 'queued', last_error = $3, locked_by = null,
+       locked_until = null, run_after = now() + interval '1 second',
+       updated_at = now()
+     where id = $1 and locked_by = $2 and status = 'running'
+       and attempts < max_attempts
+     returning id`,
+    [job.id, workerId, reason],
+  );
+  return rows.length > 0;
+}
+
+/** Why the reaper took a job back. */
+export const LEASE_EXPIRED =
+  "lease expired: the worker running it stopped responding";
+
 /** A job whose lease ran out, as the reaper found it. */
 export interface ExpiredJob {
   id: number;
   queue: string;
   payload: Record<string, unknown>;
-  /** True when it has no attempts left and was failed. */
+  /**
+   * True when it has no attempts left: it is now leased to the reaping
+   * worker, which must fail it (with whatever else records the failure).
+   */
   failed: boolean;
 }
 
 /**
- * Re-queues jobs whose worker stopped renewing its lease (it died), or fails
- * them when they have used all their attempts.
+ * Re-queues jobs whose worker stopped renewing its lease (it died). A job
+ * with no attempts left is not failed here but leased to `workerId`, which
+ * fails it in the transaction that also ends its work (a TaskRun); if that
+ * worker dies too, the lease runs out again and another reaper retries.
  */
-export async function reapExpiredJobs(db: Queryable): Promise<ExpiredJob[]> {
+export async function reapExpiredJobs(
+  db: Queryable,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<ExpiredJob[]> {
   return await db.query<ExpiredJob>(
     `update job set
-       status = case when attempts >= max_attempts then 'failed' else 'queued' end,
-       last_error = 'lease expired: the worker running it stopped responding',
-       locked_by = null, locked_until = null, updated_at = now()
+       status = case when attempts >= max_attempts then 'running' else 'queued' end,
+       locked_by = case when attempts >= max_attempts then $1 end,
+       locked_until = case when attempts >= max_attempts
+         then now() + $2 * interval '1 second' end,
+       last_error = $3, updated_at = now()
      where id in (
        select id from job where status = 'running' and locked_until < now()
        for update skip locked)
-     returning id, queue, payload, status = 'failed' as failed`,
+     returning id, queue, payload, status = 'running' as failed`,
+    [workerId, leaseSeconds, LEASE_EXPIRED],
   );
 }

@@ -12,7 +12,9 @@ import {
   failJob,
   type Job,
   JOBS_CHANNEL,
+  LEASE_EXPIRED,
   reapExpiredJobs,
+  releaseJob,
   releaseJobs,
   retryJob,
 } from "./job.ts";
@@ -52,8 +54,12 @@ export interface WorkerOptions {
   /** Poll even without NOTIFY, in case a notification was missed (default 2000). */
   pollMs?: number;
   workerId?: string;
-  /** Called for each job the reaper failed for good (no attempts left). */
-  onAbandoned?: (job: ExpiredJob) => Promise<void>;
+  /**
+   * Called for each job whose lease ran out with no attempts left; it must
+   * fail the job (`failJob`) in the transaction that records why. Without
+   * it, the worker fails the job itself.
+   */
+  onAbandoned?: (job: ExpiredJob, reason: string) => Promise<void>;
   /** Lets running jobs be stopped on request (see {@linkcode JobCancels}). */
   cancels?: JobCancels;
   /**
@@ -93,7 +99,7 @@ export class Worker {
       "workerId" | "onAbandoned" | "cancels" | "workerCompletes"
     >
   >;
-  #onAbandoned?: (job: ExpiredJob) => Promise<void>;
+  #onAbandoned?: (job: ExpiredJob, reason: string) => Promise<void>;
   #cancels?: JobCancels;
   #workerCompletes: Set<string>;
   #completions: CompletionBuffer;
@@ -233,10 +239,16 @@ export class Worker {
     const settled = this.#workerCompletes.has(job.queue)
       ? this.#runCompleted(job, handler, controller.signal)
       : handler(job, controller.signal).catch(async (error) => {
-        // The handler should have recorded its own failure; this is the net.
+        // The handler records its own outcome; when it could not (the
+        // database went away mid-way), failing the job here would leave its
+        // work (a TaskRun) unfinished with no job left to finish it. The job
+        // goes back to the queue instead, or, with no attempts left, to the
+        // reaper when its lease runs out, as a dead worker's would.
         log.error("job handler failed", { job_id: job.id, error });
-        await failJob(this.#db, job.id, String(error?.message ?? error))
-          .catch(() => {});
+        const reason = `the worker could not record the outcome: ${
+          String(error?.message ?? error)
+        }`;
+        await releaseJob(this.#db, job, this.id, reason).catch(() => false);
       });
     const done = settled.finally(() => {
       this.#running.delete(job.id);
@@ -318,13 +330,20 @@ export class Worker {
 
   async #reap() {
     try {
-      const expired = await reapExpiredJobs(this.#db);
+      const expired = await reapExpiredJobs(
+        this.#db,
+        this.id,
+        this.#options.leaseSeconds,
+      );
       for (const job of expired) {
         log.warn("re-queued a job whose worker stopped responding", {
           job_id: job.id,
           failed: job.failed,
         });
-        if (job.failed) await this.#onAbandoned?.(job);
+        if (!job.failed) continue;
+        // If this fails too, the job's lease runs out again and a reaper retries.
+        if (this.#onAbandoned) await this.#onAbandoned(job, LEASE_EXPIRED);
+        else await failJob(this.#db, job.id, LEASE_EXPIRED);
       }
       if (expired.length > 0) this.#signal();
     } catch (error) {

@@ -1,6 +1,7 @@
 // load: the dataset of the needed step is streamed into a connector. The
 // connector writes in one transaction, so a failure leaves the target as it
-// was, and a re-delivered job replays the whole load instead of adding to it.
+// was; the TaskRun's load key goes with the rows (the target's load marker),
+// so a job re-delivered after the commit writes nothing a second time.
 // Templates in the config (e.g. the table) are rendered with the run's context.
 
 import { readDataset } from "../../dataset/dataset_store.ts";
@@ -12,6 +13,7 @@ import {
 } from "./step_context.ts";
 import { loadRunContext, usesTemplates } from "../run_context.ts";
 import { renderConfig } from "../../pipeline/template.ts";
+import { crashPoint } from "../crash_point.ts";
 import type { StepDefinition } from "../../pipeline/pipeline_schema.ts";
 
 /**
@@ -51,12 +53,16 @@ export async function runLoadStep(
       table: config.table,
       mode: config.mode,
       keys: config.keys,
+      loadId: ctx.loadKey,
       signal: ctx.signal,
     });
     await ctx.log(
       "info",
-      `loaded ${result.rowsWritten} rows into "${config.table}"`,
+      result.alreadyLoaded
+        ? `already loaded by an earlier attempt: ${result.rowsWritten} rows in "${config.table}", nothing written`
+        : `loaded ${result.rowsWritten} rows into "${config.table}"`,
     );
+    await crashPoint("after-load-commit");
     return {
       rowsIn: input?.rowCount ?? result.rowsWritten,
       rowsOut: result.rowsWritten,

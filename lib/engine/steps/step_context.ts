@@ -12,6 +12,8 @@ export interface StepContext {
   runId: number;
   pipelineId: number;
   taskRunId: number;
+  /** Unique to this TaskRun: a load's id in its target's load marker. */
+  loadKey: string;
   /** Datasets of the steps this one needs, in `needs` order. */
   inputs: StagedDataset[];
   /** Where this step stages its output. */
