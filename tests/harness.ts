@@ -59,9 +59,11 @@ export async function startPlatform(
     trustProxy?: boolean;
     /** Run no worker in this process (tests that start worker processes). */
     worker?: boolean;
+    /** Instead of the backend under test (fleet tests need PostgreSQL). */
+    backend?: "pglite" | "postgres";
   } = {},
 ): Promise<Platform> {
-  const t = await testDb();
+  const t = await testDb(options.backend);
   const dataDir = await Deno.makeTempDir({ prefix: "etl_test_" });
   const config = loadConfig({
     ETL_DATA_DIR: dataDir,

@@ -69,9 +69,15 @@ function migratedPgliteTemplate(): Promise<Blob> {
   return pgliteTemplate;
 }
 
-/** Opens a fresh migrated database for one test: `await using t = await testDb()`. */
-export async function testDb(): Promise<TestDb> {
-  if (TEST_BACKEND === "pglite") {
+/**
+ * Opens a fresh migrated database for one test: `await using t = await testDb()`.
+ * `backend` overrides the backend under test, for tests of what only exists
+ * on PostgreSQL (worker processes sharing one database).
+ */
+export async function testDb(
+  backend: "pglite" | "postgres" = TEST_BACKEND,
+): Promise<TestDb> {
+  if (backend === "pglite") {
     const db = await openPgliteDb({
       loadDataDir: await migratedPgliteTemplate(),
     });
