@@ -158,3 +158,29 @@ Deno.test("parseS3Uri() refuses credentials in the URI without echoing them", ()
     (error: Error) => !error.message.includes("topsecret"),
   );
 });
+
+Deno.test("S3 dataset store: a failing source fails the stage with its own error, no dataset left readable", async () => {
+  await using s3 = await startS3();
+  const store = storeFor(s3.endpoint, 1000);
+  try {
+    async function* failing(): AsyncGenerator<RecordBatch> {
+      yield* batches(3, 100);
+      throw new Error("source went away");
+    }
+    const uri = `${store.root}/run-6/e`;
+    await assert.rejects(store.stage(uri, failing()), /source went away/);
+    assert.ok(!(await s3.keys()).includes("staging/run-6/e/dataset.json"));
+    await assert.rejects(
+      rowsOf(store.read({ uri, columns })),
+      /dataset\.json is missing/,
+    );
+    const aborted = new AbortController();
+    aborted.abort(new Error("cancelled"));
+    await assert.rejects(
+      store.stage(uri, batches(2, 10), { signal: aborted.signal }),
+      /cancelled/,
+    );
+  } finally {
+    store.close();
+  }
+});
