@@ -1,6 +1,8 @@
 // Settings come from the environment only (DESIGN.md "Contracts"), read once.
 
 import { z } from "zod";
+import type { S3DatasetStoreSettings } from "./dataset/s3_dataset_store.ts";
+import { datasetStoreSettings } from "./dataset/dataset_store_settings.ts";
 
 const roleSchema = z.enum(["all", "web", "worker", "scheduler"]);
 
@@ -29,6 +31,8 @@ export interface Config {
    * minute (Deno.cron): for cron expressions with a seconds field.
    */
   schedulerTickSeconds?: number;
+  /** Where runs stage datasets when not under `dataDir` (ETL_DATASET_STORE). */
+  datasetStore?: S3DatasetStoreSettings;
 }
 
 /** Reads the configuration; a bad value fails loudly with the fix. */
@@ -66,5 +70,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       (env.ETL_TRUST_PROXY ?? "").toLowerCase(),
     ),
     schedulerTickSeconds: tick,
+    datasetStore: datasetStoreSettings(env),
   };
 }

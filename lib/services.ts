@@ -17,6 +17,11 @@ import type { EngineDeps } from "./engine/engine_deps.ts";
 import { openWarehouseAccess } from "./warehouse/warehouse_role.ts";
 import type { WarehouseUserSql } from "../connectors/postgres/postgres_connector.ts";
 import { RunEventHub } from "./engine/run_events.ts";
+import { registerDatasetStore } from "./dataset/dataset_store.ts";
+import {
+  openS3DatasetStore,
+  type S3DatasetStore,
+} from "./dataset/s3_dataset_store.ts";
 import { movedDestination } from "./connector/credential_destination.ts";
 import { recordAudit } from "./audit/audit_log.ts";
 import {
@@ -42,6 +47,8 @@ export interface Services {
   warehouseUserSql?: WarehouseUserSql;
   engine: EngineDeps;
   runEvents: RunEventHub;
+  /** Where runs stage datasets when ETL_DATASET_STORE is set. */
+  datasetStore?: S3DatasetStore;
   close(): Promise<void>;
 }
 
@@ -85,9 +92,14 @@ export async function openServices(
     );
     const warehouseUserSql = warehouse.userSql;
     const secrets = new Set<string>();
+    const datasetStore = config.datasetStore
+      ? openS3DatasetStore(config.datasetStore)
+      : undefined;
+    if (datasetStore) registerDatasetStore("s3", datasetStore);
     const engine: EngineDeps = {
       db,
       dataDir,
+      datasetRoot: datasetStore?.root,
       async openConnector(name, stepConfig, use) {
         const connector = await resolveConnectorConfig(db, box, name);
         const kind = connectorKinds[connector.kind];
@@ -142,9 +154,11 @@ export async function openServices(
       warehouseUserSql,
       engine,
       runEvents,
+      datasetStore,
       async close() {
         await runEvents.close();
         await engine.sandboxes?.close();
+        datasetStore?.close();
         await warehouse.close();
         await opened.close();
       },

@@ -61,6 +61,8 @@ export async function startPlatform(
     worker?: boolean;
     /** Instead of the backend under test (fleet tests need PostgreSQL). */
     backend?: "pglite" | "postgres";
+    /** More settings (e.g. ETL_DATASET_STORE), as the environment would give. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Platform> {
   const t = await testDb(options.backend);
@@ -69,6 +71,7 @@ export async function startPlatform(
     ETL_DATA_DIR: dataDir,
     ETL_FILE_ROOTS: (options.fileRoots ?? []).join(":"),
     ETL_TRUST_PROXY: options.trustProxy ? "1" : "",
+    ...options.env,
   });
   const services = await openServices(config, {
     db: t.db,
@@ -165,6 +168,7 @@ export async function startPlatform(
       await worker?.stop();
       await services.engine.sandboxes?.close();
       await services.runEvents.close();
+      services.datasetStore?.close();
       await stopBundler();
       await t[Symbol.asyncDispose]();
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});

@@ -1,9 +1,9 @@
 // Staged step outputs: each step's records are staged as a dataset that the
 // steps needing it stream back, possibly on another worker. Where datasets
 // live is a store behind one interface, picked by the dataset's URI: a path
-// (or file: URL) is the local-directory store (local_dataset_store.ts); an
-// object store such as S3, for fleets without a shared disk, plugs in by its
-// scheme (registerDatasetStore).
+// (or file: URL) is the local-directory store (local_dataset_store.ts);
+// `s3://` is the S3 store (s3_dataset_store.ts, registered at start when
+// ETL_DATASET_STORE is set), for fleets without a shared disk.
 
 import type { Column, RecordBatch } from "../../connectors/types.ts";
 import { localDatasetStore } from "./local_dataset_store.ts";

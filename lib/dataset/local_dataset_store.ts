@@ -76,7 +76,7 @@ async function stageLocal(
 export class DatasetMissingError extends Error {
   constructor(uri: string) {
     super(
-      `Cannot read staged dataset "${uri}": it is not on this machine. Staged datasets are files under the data directory of the worker that made them, so the workers of a fleet must share it (ETL_DATA_DIR on a shared disk) or run on one machine`,
+      `Cannot read staged dataset "${uri}": it is not on this machine. Staged datasets are files under the data directory of the worker that made them, so the workers of a fleet must share it (ETL_DATA_DIR on a shared disk), stage datasets in S3 (ETL_DATASET_STORE=s3://bucket/prefix) or run on one machine`,
     );
     this.name = "DatasetMissingError";
   }

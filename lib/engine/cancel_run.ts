@@ -21,6 +21,8 @@ export interface CancelRunOptions {
   by: string;
   /** The data directory, to drop the run's staged datasets when it has ended. */
   dataDir?: string;
+  /** The dataset store's root when datasets are not under `dataDir`. */
+  datasetRoot?: string;
 }
 
 /** What {@linkcode cancelRun} did. */
@@ -100,7 +102,10 @@ export async function cancelRun(
   });
   // With nothing running, no finishing task will clean up after the run.
   if (result?.cancelled && result.stopping.length === 0 && options.dataDir) {
-    await dropDataset(runDatasetDir({ dataDir: options.dataDir }, runId));
+    await dropDataset(runDatasetDir(
+      { dataDir: options.dataDir, datasetRoot: options.datasetRoot },
+      runId,
+    ));
   }
   return result;
 }

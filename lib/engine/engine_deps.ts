@@ -16,8 +16,13 @@ export interface ConnectorUse {
 /** Dependencies of the TaskRun executor. */
 export interface EngineDeps {
   db: Db;
-  /** Staged datasets live under `<dataDir>/datasets`. */
+  /** Staged datasets live under `<dataDir>/datasets` unless `datasetRoot`. */
   dataDir: string;
+  /**
+   * Where runs stage their datasets instead: a dataset store URI such as
+   * `s3://bucket/prefix` (ETL_DATASET_STORE), its store registered.
+   */
+  datasetRoot?: string;
   /**
    * Opens the connector named `name` with the step's `config` laid over the
    * connector's own (secrets decrypted here, never stored with the step).

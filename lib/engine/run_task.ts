@@ -530,12 +530,15 @@ async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
   return true;
 }
 
-/** Where run `runId` stages its datasets. */
+/**
+ * Where run `runId` stages its datasets: a directory under the data
+ * directory, or `<datasetRoot>/run-<id>` in the configured dataset store.
+ */
 export function runDatasetDir(
-  deps: Pick<EngineDeps, "dataDir">,
+  deps: Pick<EngineDeps, "dataDir" | "datasetRoot">,
   runId: number,
 ): string {
-  return `${deps.dataDir}/datasets/run-${runId}`;
+  return `${deps.datasetRoot ?? `${deps.dataDir}/datasets`}/run-${runId}`;
 }
 
 function errorMessage(error: unknown): string {

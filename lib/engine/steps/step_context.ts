@@ -16,7 +16,7 @@ export interface StepContext {
   loadKey: string;
   /** Datasets of the steps this one needs, in `needs` order. */
   inputs: StagedDataset[];
-  /** Where this step stages its output. */
+  /** Where this step stages its output: a directory, or an `s3://` URI. */
   datasetDir: string;
   signal: AbortSignal;
   log(level: LogLevel, message: string): Promise<void>;

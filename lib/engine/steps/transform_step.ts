@@ -66,10 +66,14 @@ export async function runTransformStep(ctx: StepContext): Promise<StepResult> {
   const outcome = session.outcome!;
   // The columns are known only once every row was seen (types widen).
   const dataset = { ...staged, columns: outcome.columns };
-  await Deno.writeTextFile(
-    `${ctx.datasetDir}/dataset.json`,
-    JSON.stringify(dataset),
-  );
+  // A local dataset's description is rewritten with them (an object
+  // store's dataset has none to fix: its columns live in the dataset table).
+  if (!ctx.datasetDir.includes("://")) {
+    await Deno.writeTextFile(
+      `${ctx.datasetDir}/dataset.json`,
+      JSON.stringify(dataset),
+    );
+  }
   await ctx.log(
     "info",
     `transformed ${outcome.rowsIn} rows into ${outcome.rowsOut} (${

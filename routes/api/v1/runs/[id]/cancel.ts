@@ -18,6 +18,7 @@ export const handler = define.handlers({
     const result = await cancelRun(db, id, {
       by: actor.label,
       dataDir: engine.dataDir,
+      datasetRoot: engine.datasetRoot,
     });
     if (!result) throw new HttpError(404, `Run "${ctx.params.id}" not found`);
     if (!result.cancelled) {
