@@ -159,14 +159,16 @@ Deno.test("parseS3Uri() refuses credentials in the URI without echoing them", ()
   );
 });
 
+/** Three batches, then the source breaks. */
+async function* failing(): AsyncGenerator<RecordBatch> {
+  yield* batches(3, 100);
+  throw new Error("source went away");
+}
+
 Deno.test("S3 dataset store: a failing source fails the stage with its own error, no dataset left readable", async () => {
   await using s3 = await startS3();
   const store = storeFor(s3.endpoint, 1000);
   try {
-    async function* failing(): AsyncGenerator<RecordBatch> {
-      yield* batches(3, 100);
-      throw new Error("source went away");
-    }
     const uri = `${store.root}/run-6/e`;
     await assert.rejects(store.stage(uri, failing()), /source went away/);
     assert.ok(!(await s3.keys()).includes("staging/run-6/e/dataset.json"));
