@@ -11,6 +11,7 @@ import {
   completeJob,
   failJob,
   type Job,
+  retryDelayMs,
   retryJob,
 } from "../queue/job.ts";
 import { JobCancelledError, type JobHandler } from "../queue/worker.ts";
@@ -29,9 +30,6 @@ import { advanceCursors } from "./extract_cursor.ts";
 const TERMINAL = ["SUCCESS", "FAILURE", "SKIPPED", "CANCELLED"];
 // Live row counts are written at most this often.
 const PROGRESS_MS = 500;
-// Retry backoff: 1 s, 2 s, 4 s… capped.
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_MAX_MS = 5 * 60_000;
 /** The error of a TaskRun stopped by a cancel while it ran. */
 const KILLED = "killed: cancelled";
 
@@ -130,10 +128,7 @@ export function taskJobHandler(deps: EngineDeps): JobHandler {
         : deps.redact(errorMessage(error));
       await appendTaskLog(deps.db, ref, "error", message).catch(() => {});
       if (job.attempts < job.max_attempts) {
-        const delay = Math.min(
-          BACKOFF_BASE_MS * 2 ** (job.attempts - 1),
-          BACKOFF_MAX_MS,
-        );
+        const delay = retryDelayMs(job.attempts);
         await deps.db.transaction(async (tx) => {
           await tx.query(
             "update task_run set status = 'PENDING', error = $2 where id = $1",
@@ -504,11 +499,11 @@ async function finishRunIfDone(tx: Queryable, runId: number): Promise<boolean> {
       pipeline_id: number;
     }
   >(
-    `select count(*) filter (where status in ('PENDING', 'RUNNING'))::int as open,
-       min(step_key) filter (where status = 'FAILURE') as failed,
-       (select status from pipeline_run where id = $1) as run_status,
-       (select pipeline_id from pipeline_run where id = $1) as pipeline_id
-     from task_run where pipeline_run_id = $1`,
+    `select count(*) filter (where t.status in ('PENDING', 'RUNNING'))::int as open,
+       min(t.step_key) filter (where t.status = 'FAILURE') as failed,
+       r.status as run_status, r.pipeline_id
+     from pipeline_run r left join task_run t on t.pipeline_run_id = r.id
+     where r.id = $1 group by r.id`,
     [runId],
   );
   if (state.open > 0) return false;

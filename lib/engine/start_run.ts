@@ -144,16 +144,19 @@ export async function admitWaitingRuns(
     [pipelineId],
   );
   if (!pipeline) return [];
-  // A statement of its own, after the lock: it sees every run that started
-  // or ended before this transaction got the pipeline's row.
-  const [{ active }] = await tx.query<{ active: number }>(
-    `select count(*)::int as active from pipeline_run
-     where pipeline_id = $1 and status in ('PENDING', 'RUNNING') and waiting is null`,
-    [pipelineId],
-  );
   const limit = pipeline.max_concurrent_runs;
-  const room = limit === null ? null : limit - active;
-  if (room !== null && room <= 0) return [];
+  let room: number | null = null;
+  if (limit !== null) {
+    // A statement of its own, after the lock: it sees every run that started
+    // or ended before this transaction got the pipeline's row.
+    const [{ active }] = await tx.query<{ active: number }>(
+      `select count(*)::int as active from pipeline_run
+       where pipeline_id = $1 and status in ('PENDING', 'RUNNING') and waiting is null`,
+      [pipelineId],
+    );
+    room = limit - active;
+    if (room <= 0) return [];
+  }
   const runs = await tx.query<{ id: number }>(
     `select id from pipeline_run
      where pipeline_id = $1 and waiting is not null and status = 'PENDING'

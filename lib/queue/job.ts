@@ -218,6 +218,15 @@ export async function cancelQueuedJobs(
   );
 }
 
+// Retry backoff: 1 s, 2 s, 4 s… capped at 5 minutes.
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+/** How long a job waits before attempt `attempts + 1` (exponential backoff). */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(BACKOFF_BASE_MS * 2 ** (attempts - 1), BACKOFF_MAX_MS);
+}
+
 /** Puts a job back in the queue to try again after `delayMs`. */
 export async function retryJob(
   tx: Queryable,

@@ -16,6 +16,7 @@ import {
   reapExpiredJobs,
   releaseJob,
   releaseJobs,
+  retryDelayMs,
   retryJob,
 } from "./job.ts";
 
@@ -78,10 +79,6 @@ export interface WorkerOptions {
    */
   workerCompletes?: string[];
 }
-
-/** Retry backoff of jobs the worker completes: 1 s, 2 s, 4 s… capped. */
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 5 * 60_000;
 
 interface RunningJob {
   job: Job;
@@ -267,11 +264,7 @@ export class Worker {
       const reason = String((error as Error)?.message ?? error);
       try {
         if (job.attempts < job.max_attempts) {
-          const delay = Math.min(
-            RETRY_BASE_MS * 2 ** (job.attempts - 1),
-            RETRY_MAX_MS,
-          );
-          await retryJob(this.#db, job.id, reason, delay);
+          await retryJob(this.#db, job.id, reason, retryDelayMs(job.attempts));
         } else {
           await failJob(this.#db, job.id, reason);
         }
